@@ -1,0 +1,106 @@
+"""The base of every event contract: frozen, versioned, tolerant of unknown fields on the way in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, ClassVar
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from samverkan_shared.registry import load_areas, region_codes
+from samverkan_shared.topics import Direction
+
+__all__ = [
+    "AreaCode",
+    "Event",
+    "LongText",
+    "RegionCode",
+    "ShortText",
+    "Urgency",
+]
+
+TYPE_PREFIX = "se.samverkan"
+
+
+def _known_region(code: str) -> str:
+    if code not in region_codes():
+        raise ValueError(f"unknown region {code!r}; the registry has {sorted(region_codes())}")
+    return code
+
+
+def _known_area(code: str) -> str:
+    known = {a.code for a in load_areas()}
+    if code not in known:
+        raise ValueError(f"unknown area {code!r}; the area list has {sorted(known)}")
+    return code
+
+
+RegionCode = Annotated[str, Field(min_length=2, max_length=40), AfterValidator(_known_region)]
+AreaCode = Annotated[str, Field(min_length=2, max_length=60), AfterValidator(_known_area)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=10_000)]
+
+
+class Urgency(StrEnum):
+    """How soon the region needs an answer; drives the national service-level target."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Event(BaseModel):
+    """An event of the dialogue. Subclasses set ``name``, ``version`` and ``direction``."""
+
+    # Unknown fields are ignored on the way in (a newer minor version may add optional
+    # fields); the type checker's pydantic plugin refuses unknown fields on the way out.
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    direction: ClassVar[Direction]
+
+    @classmethod
+    def event_type(cls) -> str:
+        """The CloudEvents ``type``: ``se.samverkan.<name>.v<major>``."""
+        return f"{TYPE_PREFIX}.{cls.name}.v{cls.version}"
+
+    def partition_key(self) -> str:
+        """The Kafka key: all events of one issue (or assessment) share a partition."""
+        raise NotImplementedError
+
+    def subject(self) -> str:
+        """The CloudEvents ``subject``: what the event is about."""
+        raise NotImplementedError
+
+
+class IssueEvent(Event):
+    """An event about one regional issue; keyed by the region's issue id."""
+
+    issue_id: UUID
+    region: RegionCode
+
+    def partition_key(self) -> str:
+        return str(self.issue_id)
+
+    def subject(self) -> str:
+        return f"issues/{self.issue_id}"
+
+
+class AssessmentRef(BaseModel):
+    """Which regional issue a national assessment answers."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    region: RegionCode
+    issue_id: UUID
+
+
+def utc(dt: datetime) -> datetime:
+    """Refuse naive datetimes: every time in a contract is timezone-aware."""
+    if dt.tzinfo is None:
+        raise ValueError("timestamps must carry a timezone")
+    return dt

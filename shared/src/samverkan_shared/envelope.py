@@ -1,0 +1,199 @@
+"""The CloudEvents 1.0 envelope and its Kafka protocol binding (binary content mode)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from pydantic import ValidationError
+
+from samverkan_shared.contracts import EVENT_TYPES, Event
+from samverkan_shared.errors import ContractViolation, EnvelopeError, UnknownEventType
+
+__all__ = [
+    "NATIONAL_SOURCE",
+    "Envelope",
+    "KafkaRecord",
+    "decode_event",
+    "from_kafka",
+    "region_source",
+    "to_kafka",
+]
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+NATIONAL_SOURCE = "/samverkan/national"
+_REGION_SOURCE_PREFIX = "/samverkan/regions/"
+_REQUIRED = ("id", "source", "type", "specversion")
+_EXTENSIONS = ("correlationid", "causationid", "sequence", "partitionkey", "fanoutid")
+
+
+def region_source(region: str) -> str:
+    """The CloudEvents ``source`` of a regional council."""
+    return f"{_REGION_SOURCE_PREFIX}{region}"
+
+
+def region_of_source(source: str) -> str | None:
+    """The region code a source names, or None for a non-regional source."""
+    if source.startswith(_REGION_SOURCE_PREFIX):
+        return source.removeprefix(_REGION_SOURCE_PREFIX)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaRecord:
+    """What goes on the wire: key, value and headers."""
+
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One CloudEvent; ``data`` is the JSON-encoded event."""
+
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    dataschema: str
+    partitionkey: str
+    data: bytes
+    correlationid: str
+    causationid: str | None = None
+    sequence: int | None = None
+    fanoutid: str | None = None
+    specversion: str = field(default=SPECVERSION)
+
+    @classmethod
+    def wrap(
+        cls,
+        event: Event,
+        source: str,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        fanout_id: str | None = None,
+    ) -> Envelope:
+        """Wrap an event; a new conversation starts its own correlation id."""
+        event_id = str(uuid4())
+        return cls(
+            id=event_id,
+            source=source,
+            type=event.event_type(),
+            subject=event.subject(),
+            time=datetime.now(UTC),
+            dataschema=f"urn:samverkan:schema:{event.event_type()}",
+            partitionkey=event.partition_key(),
+            data=event.model_dump_json().encode(),
+            correlationid=correlation_id or event_id,
+            causationid=causation_id,
+            fanoutid=fanout_id,
+        )
+
+    def with_sequence(self, sequence: int) -> Envelope:
+        """The same envelope, numbered in its source's stream."""
+        return replace(self, sequence=sequence)
+
+    @property
+    def logical_id(self) -> str:
+        """The id shared by every copy of a fanned-out event (else the event id)."""
+        return self.fanoutid or self.id
+
+
+def to_kafka(env: Envelope) -> KafkaRecord:
+    """Binary content mode: attributes as ``ce_*`` headers, the event as the value."""
+    attrs: dict[str, str | None] = {
+        "specversion": env.specversion,
+        "id": env.id,
+        "source": env.source,
+        "type": env.type,
+        "subject": env.subject,
+        "time": env.time.isoformat().replace("+00:00", "Z"),
+        "dataschema": env.dataschema,
+        "correlationid": env.correlationid,
+        "causationid": env.causationid,
+        "sequence": None if env.sequence is None else str(env.sequence),
+        "partitionkey": env.partitionkey,
+        "fanoutid": env.fanoutid,
+    }
+    headers = [(f"ce_{k}", v.encode()) for k, v in attrs.items() if v is not None]
+    headers.append(("content-type", CONTENT_TYPE.encode()))
+    return KafkaRecord(key=env.partitionkey.encode(), value=env.data, headers=headers)
+
+
+def _header_map(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, raw in headers:
+        try:
+            out[name] = raw.decode()
+        except UnicodeDecodeError as exc:
+            raise EnvelopeError(name, "header is not UTF-8") from exc
+    return out
+
+
+def _time(raw: str | None) -> datetime:
+    if raw is None:
+        return datetime.now(UTC)
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise EnvelopeError("ce_time", f"not an RFC 3339 timestamp: {raw!r}") from exc
+
+
+def _sequence(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise EnvelopeError("ce_sequence", f"not a non-negative integer: {raw!r}")
+    return int(raw)
+
+
+def from_kafka(
+    key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
+) -> Envelope:
+    """Read a binary-mode CloudEvent; raises EnvelopeError naming the missing attribute."""
+    h = _header_map(headers)
+    for attr in _REQUIRED:
+        if not h.get(f"ce_{attr}"):
+            raise EnvelopeError(f"ce_{attr}", "required CloudEvents attribute is missing")
+    if h["ce_specversion"] != SPECVERSION:
+        raise EnvelopeError("ce_specversion", f"unsupported version {h['ce_specversion']!r}")
+    if value is None:
+        raise EnvelopeError("value", "the message has no data")
+    return Envelope(
+        id=h["ce_id"],
+        source=h["ce_source"],
+        type=h["ce_type"],
+        subject=h.get("ce_subject", ""),
+        time=_time(h.get("ce_time")),
+        dataschema=h.get("ce_dataschema", ""),
+        partitionkey=h.get("ce_partitionkey") or (key or b"").decode(errors="replace"),
+        data=value,
+        correlationid=h.get("ce_correlationid") or h["ce_id"],
+        causationid=h.get("ce_causationid"),
+        sequence=_sequence(h.get("ce_sequence")),
+        fanoutid=h.get("ce_fanoutid"),
+    )
+
+
+def decode_event(env: Envelope) -> Event:
+    """The typed event inside an envelope; errors name the type and the failing fields."""
+    cls = EVENT_TYPES.get(env.type)
+    if cls is None:
+        raise UnknownEventType(env.type)
+    try:
+        payload = json.loads(env.data)
+    except ValueError as exc:
+        raise ContractViolation(env.type, [("data", f"not JSON: {exc}")]) from exc
+    try:
+        return cls.model_validate(payload)
+    except ValidationError as exc:
+        problems = [
+            (".".join(str(p) for p in err["loc"]) or "data", err["msg"]) for err in exc.errors()
+        ]
+        raise ContractViolation(env.type, problems) from exc
