@@ -1,0 +1,56 @@
+"""The composition root: ``build(settings)`` wires the national council."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from samverkan_shared.db import make_engine
+from samverkan_shared.http import install, token_guard
+from samverkan_shared.logs import configure_logging
+from samverkan_shared.registry import load_regions
+from samverkan_shared.runtime import Runtime
+from samverkan_shared.topics import upstream
+from samverkan_shared.uow import Storage
+
+from national_council.adapters.tables import metadata
+from national_council.entrypoints.http import build_router
+from national_council.service_layer.commands import NationalCommands
+from national_council.service_layer.dialogue import UpstreamHandler
+from national_council.settings import NationalSettings
+
+__all__ = ["build", "storage"]
+
+NAME = "national-council"
+
+
+def storage(settings: NationalSettings) -> Storage:
+    """The service's database, for commands that need no broker (migrate)."""
+    return Storage(make_engine(settings.database_url), metadata)
+
+
+def build(settings: NationalSettings) -> FastAPI:
+    """The ASGI app: the queue API, the consumer of every region's upstream topic, the relay."""
+    configure_logging(NAME, json=settings.json_logs, level=settings.log_level)
+    runtime = Runtime(NAME, settings, metadata)
+    topics = [upstream(r.code) for r in load_regions()]
+    runtime.consume(topics, UpstreamHandler(settings.service_levels()), group_id=NAME)
+    commands = NationalCommands(runtime.storage)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    app = FastAPI(
+        title="National council",
+        description="The national issue queue, the dialogue with the regions, and assessments.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install(app, runtime.readiness, settings.max_body_bytes)
+    guard = token_guard(settings.api_token.get_secret_value())
+    app.include_router(build_router(commands, runtime.storage, guard))
+    return app

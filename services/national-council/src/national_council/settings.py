@@ -1,0 +1,37 @@
+"""Settings of the national council service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from samverkan_shared.contracts import Urgency
+from samverkan_shared.settings import ServiceSettings
+
+from national_council.domain.model import ServiceLevels
+
+__all__ = ["NationalSettings"]
+
+
+class NationalSettings(ServiceSettings):
+    """The national council: its database, and the service-level targets."""
+
+    http_port: int = Field(8000, ge=1, le=65535)
+    database_url: str = "sqlite+aiosqlite:///./.run/data/national.db"
+    sla_acknowledge_hours: float = Field(24, gt=0, description="Acknowledge an escalation within")
+    sla_answer_days: dict[Urgency, float] = Field(
+        default_factory=lambda: {
+            Urgency.CRITICAL: 2,
+            Urgency.HIGH: 7,
+            Urgency.NORMAL: 30,
+            Urgency.LOW: 60,
+        },
+        description="Answer within, by urgency (JSON object)",
+    )
+
+    def service_levels(self) -> ServiceLevels:
+        """The targets as the domain uses them."""
+        return ServiceLevels(
+            timedelta(hours=self.sla_acknowledge_hours),
+            {u: timedelta(days=d) for u, d in self.sla_answer_days.items()},
+        )

@@ -1,0 +1,88 @@
+"""The regional council's tables (it owns them; no other service reads them)."""
+
+from __future__ import annotations
+
+from samverkan_shared.db import UTCDateTime
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = ["assessments", "consultations", "information_requests", "issues", "metadata"]
+
+metadata = MetaData()
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region", String(40), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("areas", JSON, nullable=False),
+    Column("state", String(32), nullable=False, index=True),
+    Column("reason_not_regional", Text),
+    Column("measures_tried", Text),
+    Column("urgency", String(16)),
+    Column("affected_actor_types", JSON),
+    Column("requested_outcome", Text),
+    Column("national_reference", String(36)),
+    Column("acknowledge_by", UTCDateTime),
+    Column("answer_by", UTCDateTime),
+    Column("guidance", Text),
+    Column("resolution", Text),
+    Column("correlation_id", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("escalated_at", UTCDateTime),
+)
+
+information_requests = Table(
+    "information_requests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("issue_id", String(36), ForeignKey("issues.id"), nullable=False, index=True),
+    Column("question", Text, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("answer", Text),
+    Column("answered_at", UTCDateTime),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("assessment_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("recommendation", Text, nullable=False),
+    Column("areas", JSON, nullable=False),
+    Column("addressed_regions", JSON, nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("change_note", Text),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    PrimaryKeyConstraint("assessment_id", "version"),
+)
+
+consultations = Table(
+    "consultations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("question", Text, nullable=False),
+    Column("areas", JSON, nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("views", Text),
+    Column("responded_at", UTCDateTime),
+)

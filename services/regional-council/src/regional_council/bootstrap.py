@@ -1,0 +1,60 @@
+"""The composition root: ``build(settings)`` wires one regional council deployment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from samverkan_shared.db import make_engine
+from samverkan_shared.http import install, token_guard
+from samverkan_shared.logs import configure_logging
+from samverkan_shared.runtime import Runtime
+from samverkan_shared.topics import downstream
+from samverkan_shared.uow import Storage
+
+from regional_council.adapters.tables import metadata
+from regional_council.entrypoints.http import build_router
+from regional_council.service_layer.commands import RegionalCommands
+from regional_council.service_layer.dialogue import DownstreamHandler
+from regional_council.settings import RegionalSettings
+
+__all__ = ["build", "storage"]
+
+
+def storage(settings: RegionalSettings) -> Storage:
+    """The service's database, for commands that need no broker (migrate)."""
+    return Storage(make_engine(settings.database_url), metadata)
+
+
+def build(settings: RegionalSettings) -> FastAPI:
+    """The ASGI app: HTTP API, downstream consumer and outbox relay of one region."""
+    name = f"regional-council.{settings.region}"
+    configure_logging(
+        "regional-council",
+        json=settings.json_logs,
+        level=settings.log_level,
+        region=settings.region,
+    )
+    runtime = Runtime(name, settings, metadata)
+    runtime.consume(
+        [downstream(settings.region)], DownstreamHandler(settings.region), group_id=name
+    )
+    commands = RegionalCommands(runtime.storage, settings.region)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    app = FastAPI(
+        title=f"Regional council — {settings.region}",
+        description="Regional systems open and escalate issues; the national dialogue arrives here.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install(app, runtime.readiness, settings.max_body_bytes)
+    guard = token_guard(settings.api_token.get_secret_value())
+    app.include_router(build_router(commands, runtime.storage, guard))
+    return app

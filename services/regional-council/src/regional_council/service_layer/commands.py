@@ -1,0 +1,240 @@
+"""What regional systems and staff can do; each command is one unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+from samverkan_shared.contracts import (
+    AssessmentAcknowledged,
+    EscalationAmended,
+    EscalationWithdrawn,
+    Event,
+    InformationProvided,
+    IssueEscalated,
+    Urgency,
+)
+from samverkan_shared.envelope import Envelope, region_source
+from samverkan_shared.statemachine import NotFound
+from samverkan_shared.topics import upstream
+from samverkan_shared.uow import Storage, UnitOfWork
+from sqlalchemy import select, update
+
+from regional_council.adapters import repository as repo
+from regional_council.adapters.tables import assessments, information_requests, issues
+from regional_council.domain.model import RegionalState
+
+__all__ = ["Escalation", "NewIssue", "RegionalCommands"]
+
+
+@dataclass(frozen=True)
+class NewIssue:
+    """An issue as a regional system reports it."""
+
+    title: str
+    summary: str
+    areas: list[str]
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Why the region cannot resolve an issue itself, and what it asks for."""
+
+    reason_not_regional: str
+    requested_outcome: str
+    measures_tried: str = ""
+    urgency: Urgency = Urgency.NORMAL
+    affected_actor_types: tuple[str, ...] = ()
+
+
+class RegionalCommands:
+    """The use cases of one region's council."""
+
+    def __init__(self, storage: Storage, region: str) -> None:
+        self.storage = storage
+        self.region = region
+        self.source = region_source(region)
+
+    async def _emit(self, uow: UnitOfWork, event: Event, correlation_id: str | None) -> None:
+        env = Envelope.wrap(event, self.source, correlation_id=correlation_id)
+        await uow.emit(upstream(self.region), env)
+
+    async def open_issue(self, new: NewIssue) -> dict[str, Any]:
+        """Register an issue handled regionally."""
+        async with self.storage.unit_of_work() as uow:
+            issue = await self._insert(uow, new)
+            await uow.commit()
+        return issue
+
+    async def _insert(self, uow: UnitOfWork, new: NewIssue) -> dict[str, Any]:
+        at = repo.now()
+        values = {
+            "id": str(uuid4()),
+            "region": self.region,
+            "title": new.title,
+            "summary": new.summary,
+            "areas": list(new.areas),
+            "state": RegionalState.OPEN.value,
+            "created_at": at,
+            "updated_at": at,
+        }
+        await uow.conn.execute(issues.insert().values(**values))
+        return values
+
+    async def escalate(self, issue_id: str, esc: Escalation) -> dict[str, Any]:
+        """Escalate an open issue to the national council."""
+        async with self.storage.unit_of_work() as uow:
+            issue = await repo.get_issue(uow.conn, self.region, issue_id)
+            issue = await self._escalate(uow, issue, esc)
+            await uow.commit()
+        return issue
+
+    async def open_and_escalate(self, new: NewIssue, esc: Escalation) -> dict[str, Any]:
+        """Register an issue and escalate it at once (what most regional systems do)."""
+        async with self.storage.unit_of_work() as uow:
+            issue = await self._insert(uow, new)
+            issue = await self._escalate(uow, issue, esc)
+            await uow.commit()
+        return issue
+
+    async def _escalate(
+        self, uow: UnitOfWork, issue: dict[str, Any], esc: Escalation
+    ) -> dict[str, Any]:
+        at = repo.now()
+        event = IssueEscalated(
+            issue_id=UUID(issue["id"]),
+            region=self.region,
+            title=issue["title"],
+            summary=issue["summary"],
+            areas=issue["areas"],
+            reason_not_regional=esc.reason_not_regional,
+            measures_tried=esc.measures_tried,
+            urgency=esc.urgency,
+            affected_actor_types=list(esc.affected_actor_types),
+            requested_outcome=esc.requested_outcome,
+            escalated_at=at,
+        )
+        env = Envelope.wrap(event, self.source)
+        await uow.emit(upstream(self.region), env)
+        return await repo.move(
+            uow.conn,
+            issue,
+            RegionalState.ESCALATED,
+            reason_not_regional=esc.reason_not_regional,
+            measures_tried=esc.measures_tried,
+            urgency=esc.urgency.value,
+            affected_actor_types=list(esc.affected_actor_types),
+            requested_outcome=esc.requested_outcome,
+            escalated_at=at,
+            correlation_id=env.correlationid,
+        )
+
+    async def resolve(self, issue_id: str, resolution: str) -> dict[str, Any]:
+        """Resolve an issue regionally (without, or after, escalation)."""
+        async with self.storage.unit_of_work() as uow:
+            issue = await repo.get_issue(uow.conn, self.region, issue_id)
+            issue = await repo.move(uow.conn, issue, RegionalState.RESOLVED, resolution=resolution)
+            await uow.commit()
+        return issue
+
+    async def withdraw(self, issue_id: str, reason: str) -> dict[str, Any]:
+        """Withdraw an escalation: the region solved it after all."""
+        async with self.storage.unit_of_work() as uow:
+            issue = await repo.get_issue(uow.conn, self.region, issue_id)
+            issue = await repo.move(uow.conn, issue, RegionalState.WITHDRAWN, resolution=reason)
+            event = EscalationWithdrawn(
+                issue_id=UUID(issue_id), region=self.region, reason=reason, withdrawn_at=repo.now()
+            )
+            await self._emit(uow, event, issue["correlation_id"])
+            await uow.commit()
+        return issue
+
+    async def amend(self, issue_id: str, amendment: str) -> dict[str, Any]:
+        """Add detail to an escalation already sent."""
+        async with self.storage.unit_of_work() as uow:
+            issue = await repo.get_issue(uow.conn, self.region, issue_id)
+            if issue["state"] not in (RegionalState.ESCALATED, RegionalState.INFORMATION_REQUESTED):
+                raise repo_state_error(issue, "amended")
+            event = EscalationAmended(
+                issue_id=UUID(issue_id),
+                region=self.region,
+                amendment=amendment,
+                amended_at=repo.now(),
+            )
+            await self._emit(uow, event, issue["correlation_id"])
+            await uow.commit()
+        return issue
+
+    async def answer_request(self, issue_id: str, request_id: str, answer: str) -> dict[str, Any]:
+        """Answer a national request for information."""
+        async with self.storage.unit_of_work() as uow:
+            issue = await repo.get_issue(uow.conn, self.region, issue_id)
+            req = await self._open_request(uow, issue_id, request_id)
+            at = repo.now()
+            await uow.conn.execute(
+                update(information_requests)
+                .where(information_requests.c.id == req["id"])
+                .values(answer=answer, answered_at=at)
+            )
+            if not await repo.open_requests(uow.conn, issue_id):
+                issue = await repo.move(uow.conn, issue, RegionalState.ESCALATED)
+            event = InformationProvided(
+                issue_id=UUID(issue_id),
+                region=self.region,
+                request_id=UUID(request_id),
+                answer=answer,
+                provided_at=at,
+            )
+            await self._emit(uow, event, issue["correlation_id"])
+            await uow.commit()
+        return issue
+
+    async def _open_request(
+        self, uow: UnitOfWork, issue_id: str, request_id: str
+    ) -> dict[str, Any]:
+        row = (
+            await uow.conn.execute(
+                select(information_requests).where(
+                    information_requests.c.id == request_id,
+                    information_requests.c.issue_id == issue_id,
+                )
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"information request {request_id} not found")
+        if row.answered_at is not None:
+            raise AlreadyDone(f"information request {request_id} was answered at {row.answered_at}")
+        return dict(row._mapping)
+
+    async def acknowledge(self, assessment_id: str, version: int) -> dict[str, Any]:
+        """Confirm receipt of a national assessment version."""
+        async with self.storage.unit_of_work() as uow:
+            key = (assessments.c.assessment_id == assessment_id) & (
+                assessments.c.version == version
+            )
+            row = (await uow.conn.execute(select(assessments).where(key))).first()
+            if row is None:
+                raise NotFound(f"assessment {assessment_id} version {version} not found")
+            if row.acknowledged_at is not None:
+                return dict(row._mapping)
+            at = repo.now()
+            await uow.conn.execute(update(assessments).where(key).values(acknowledged_at=at))
+            event = AssessmentAcknowledged(
+                assessment_id=UUID(assessment_id),
+                assessment_version=version,
+                region=self.region,
+                acknowledged_at=at,
+            )
+            await self._emit(uow, event, None)
+            await uow.commit()
+        return {**dict(row._mapping), "acknowledged_at": at}
+
+
+class AlreadyDone(Exception):
+    """The command was already carried out and cannot be repeated (409)."""
+
+
+def repo_state_error(issue: dict[str, Any], verb: str) -> AlreadyDone:
+    """A 409 naming the current state."""
+    return AlreadyDone(f"regional issue is '{issue['state']}'; it cannot be {verb}")

@@ -1,0 +1,145 @@
+"""What the national council tells this region, applied to the region's issues."""
+
+from __future__ import annotations
+
+from samverkan_shared.contracts import (
+    AssessmentPublished,
+    AssessmentRevised,
+    ConsultationOpened,
+    EscalationDeclined,
+    EscalationReceived,
+    Event,
+    InformationRequested,
+    IssueClosed,
+    OperatingPlanPublished,
+)
+from samverkan_shared.contracts.base import IssueEvent
+from samverkan_shared.db import insert_ignore
+from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope
+from samverkan_shared.errors import Rejected
+from samverkan_shared.statemachine import IllegalTransition, NotFound
+from samverkan_shared.uow import UnitOfWork
+from sqlalchemy import update
+
+from regional_council.adapters import repository as repo
+from regional_council.adapters.tables import (
+    assessments,
+    consultations,
+    information_requests,
+    issues,
+)
+from regional_council.domain.model import LIFECYCLE, RegionalState
+
+__all__ = ["DownstreamHandler"]
+
+
+class DownstreamHandler:
+    """Applies one downstream event; refuses anything not addressed to this region."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    async def __call__(self, uow: UnitOfWork, env: Envelope, event: Event, topic: str) -> None:
+        if env.source != NATIONAL_SOURCE:
+            raise Rejected(f"ce_source {env.source!r} may not write to {topic}")
+        self._check_addressed(event)
+        try:
+            await self._dispatch(uow, event)
+        except (NotFound, IllegalTransition) as exc:
+            raise Rejected(str(exc)) from exc
+
+    def _check_addressed(self, event: Event) -> None:
+        regions = getattr(event, "addressed_regions", None)
+        if regions is None and isinstance(event, IssueEvent):
+            regions = [event.region]
+        if regions is not None and self.region not in regions:
+            raise Rejected(f"addressed to {sorted(regions)}, not to {self.region!r}")
+
+    async def _dispatch(self, uow: UnitOfWork, event: Event) -> None:
+        match event:
+            case EscalationReceived():
+                await self._received(uow, event)
+            case InformationRequested():
+                await self._information_requested(uow, event)
+            case EscalationDeclined():
+                issue = await repo.get_issue(uow.conn, self.region, str(event.issue_id))
+                await repo.move(uow.conn, issue, RegionalState.OPEN, guidance=event.guidance)
+            case IssueClosed():
+                issue = await repo.get_issue(uow.conn, self.region, str(event.issue_id))
+                await repo.move(
+                    uow.conn, issue, RegionalState.RESOLVED, resolution=event.resolution
+                )
+            case AssessmentPublished() | AssessmentRevised():
+                await self._assessment(uow, event)
+            case ConsultationOpened():
+                await uow.conn.execute(
+                    insert_ignore(
+                        uow.conn,
+                        consultations,
+                        id=str(event.consultation_id),
+                        question=event.question,
+                        areas=list(event.areas),
+                        deadline=event.deadline,
+                        received_at=repo.now(),
+                    )
+                )
+            case OperatingPlanPublished():
+                pass  # the plan's areas reach the region through the shared area list
+            case _:
+                raise Rejected(f"{event.event_type()} is not a downstream event")
+
+    async def _received(self, uow: UnitOfWork, event: EscalationReceived) -> None:
+        issue = await repo.get_issue(uow.conn, self.region, str(event.issue_id))
+        await uow.conn.execute(
+            update(issues)
+            .where(issues.c.id == issue["id"])
+            .values(
+                national_reference=str(event.national_reference),
+                acknowledge_by=event.acknowledge_by,
+                answer_by=event.answer_by,
+                updated_at=repo.now(),
+            )
+        )
+
+    async def _information_requested(self, uow: UnitOfWork, event: InformationRequested) -> None:
+        issue = await repo.get_issue(uow.conn, self.region, str(event.issue_id))
+        await uow.conn.execute(
+            information_requests.insert().values(
+                id=str(event.request_id),
+                issue_id=issue["id"],
+                question=event.question,
+                due_at=event.due_at,
+                requested_at=repo.now(),
+            )
+        )
+        if issue["state"] != RegionalState.INFORMATION_REQUESTED:
+            await repo.move(uow.conn, issue, RegionalState.INFORMATION_REQUESTED)
+
+    async def _assessment(
+        self, uow: UnitOfWork, event: AssessmentPublished | AssessmentRevised
+    ) -> None:
+        await uow.conn.execute(
+            assessments.insert().values(
+                assessment_id=str(event.assessment_id),
+                version=event.assessment_version,
+                title=event.title,
+                summary=event.summary,
+                recommendation=event.recommendation,
+                areas=list(event.areas),
+                addressed_regions=list(event.addressed_regions),
+                answers=[a.model_dump(mode="json") for a in event.answers],
+                fingerprint=event.fingerprint,
+                change_note=getattr(event, "change_note", None),
+                published_at=event.published_at,
+                received_at=repo.now(),
+            )
+        )
+        for ref in event.answers:
+            if ref.region == self.region:
+                await self._answered(uow, str(ref.issue_id))
+
+    async def _answered(self, uow: UnitOfWork, issue_id: str) -> None:
+        issue = await repo.get_issue(uow.conn, self.region, issue_id)
+        state = RegionalState(issue["state"])
+        if LIFECYCLE.can(state, RegionalState.ANSWERED):
+            await repo.move(uow.conn, issue, RegionalState.ANSWERED)

@@ -1,0 +1,24 @@
+"""Settings of a regional council deployment; the region is chosen here, never by a copy."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from samverkan_shared.registry import region_codes
+from samverkan_shared.settings import ServiceSettings
+
+__all__ = ["RegionalSettings"]
+
+
+class RegionalSettings(ServiceSettings):
+    """``SAMVERKAN_REGION`` picks which health-care region this deployment serves."""
+
+    region: str = Field(description="Region code from the region registry")
+    http_port: int = Field(8101, ge=1, le=65535)
+    database_url: str = "sqlite+aiosqlite:///./.run/data/regional.db"
+
+    @field_validator("region")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if value not in region_codes():
+            raise ValueError(f"unknown region {value!r}; the registry has {sorted(region_codes())}")
+        return value

@@ -1,0 +1,71 @@
+"""The command line every service shares: ``serve`` and ``migrate``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from samverkan_shared.settings import ServiceSettings
+from samverkan_shared.uow import Storage
+
+__all__ = ["service_cli"]
+
+_err = Console(stderr=True)
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def _load(settings_cls: type[S]) -> S:
+    try:
+        return settings_cls()
+    except ValidationError as exc:
+        table = Table("setting", "problem", title="Invalid configuration", title_style="bold red")
+        for err in exc.errors():
+            name = "SAMVERKAN_" + "_".join(str(p) for p in err["loc"]).upper()
+            table.add_row(name, err["msg"])
+        _err.print(table)
+        raise typer.Exit(2) from exc
+
+
+def service_cli(
+    name: str,
+    settings_cls: type[S],
+    build: Callable[[S], FastAPI],
+    storage_of: Callable[[S], Storage],
+) -> typer.Typer:
+    """A Typer app with the service's subcommands."""
+    app = typer.Typer(name=name, help=f"The {name} service.", no_args_is_help=True)
+
+    @app.command()
+    def serve() -> None:
+        """Run the HTTP API, the consumers and the outbox relay in one process."""
+        settings = _load(settings_cls)
+        uvicorn.run(
+            build(settings),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="warning",
+            access_log=False,
+        )
+
+    @app.command()
+    def migrate() -> None:
+        """Create the service's tables in its database."""
+        settings = _load(settings_cls)
+
+        async def run() -> None:
+            storage = storage_of(settings)
+            await storage.create_schema()
+            await storage.engine.dispose()
+
+        asyncio.run(run())
+        _err.print(f"[green]schema of {name} is up to date[/green]")
+
+    return app

@@ -1,0 +1,170 @@
+"""Idempotent consumption: decode, validate, apply with the inbox in one transaction, then commit.
+
+The offset is committed only after the database transaction commits. A message that can
+never succeed goes to the dead-letter topic with its reason and is committed, so it does
+not block its partition. A transient failure (database down) is retried with backoff
+without committing, so nothing is lost and later messages of the partition wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.exc import DataError, IntegrityError
+
+from samverkan_shared.contracts import Event
+from samverkan_shared.envelope import Envelope, KafkaRecord, decode_event, from_kafka
+from samverkan_shared.errors import PoisonMessage, Rejected
+from samverkan_shared.inbox import record_in_inbox
+from samverkan_shared.logs import get_logger
+from samverkan_shared.relay import RecordSink
+from samverkan_shared.topics import dead_letter
+from samverkan_shared.uow import Storage, UnitOfWork
+
+__all__ = ["EventConsumer", "Handler", "IncomingRecord", "Outcome"]
+
+log = get_logger(__name__)
+
+
+class IncomingRecord(Protocol):
+    """The parts of a Kafka consumer record we read (aiokafka's ConsumerRecord has them)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Any
+
+
+Handler = Callable[[UnitOfWork, Envelope, Event, str], Awaitable[None]]
+"""(uow, envelope, event, topic) → apply the effect; raise Rejected for a poison event."""
+
+
+@dataclass
+class Outcome:
+    """Counts, for metrics and tests."""
+
+    applied: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+
+
+class EventConsumer:
+    """Applies records through a handler with exactly-once effect."""
+
+    def __init__(
+        self,
+        name: str,
+        storage: Storage,
+        handler: Handler,
+        dead_letters: RecordSink,
+        *,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.name = name
+        self.storage = storage
+        self.handler = handler
+        self.dead_letters = dead_letters
+        self.max_backoff = max_backoff
+        self.outcome = Outcome()
+
+    async def process(self, record: IncomingRecord) -> None:
+        """Apply one record; returns only when it is applied, a duplicate, or dead-lettered."""
+        headers = list(record.headers or ())
+        try:
+            env = from_kafka(record.key, record.value, headers)
+            event = decode_event(env)
+        except PoisonMessage as exc:
+            await self._dead_letter(record, headers, exc)
+            return
+        await self._apply_with_retry(record, headers, env, event)
+
+    async def _apply_with_retry(
+        self, record: IncomingRecord, headers: list[tuple[str, bytes]], env: Envelope, event: Event
+    ) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._apply(record, env, event)
+                return
+            except PoisonMessage as exc:
+                await self._dead_letter(record, headers, exc)
+                return
+            except (IntegrityError, DataError) as exc:  # the same input fails the same way
+                await self._dead_letter(record, headers, Rejected(f"database refused: {exc.orig}"))
+                return
+            except Exception as exc:  # transient: the database or the broker is away
+                attempt += 1
+                self.outcome.retries += 1
+                delay = min(self.max_backoff, 0.2 * 2**attempt) * (0.5 + random.random() / 2)
+                log.warning(
+                    "could not apply event, retrying",
+                    consumer=self.name,
+                    event_id=env.id,
+                    event_type=env.type,
+                    attempt=attempt,
+                    delay=round(delay, 2),
+                    error=repr(exc),
+                )
+                await asyncio.sleep(delay)
+
+    async def _apply(self, record: IncomingRecord, env: Envelope, event: Event) -> None:
+        async with self.storage.unit_of_work() as uow:
+            new = await record_in_inbox(
+                uow.conn, self.storage.inbox, env, record.topic, record.partition, record.offset
+            )
+            if not new:
+                self.outcome.duplicates += 1
+                log.info("duplicate event ignored", event_id=env.id, event_type=env.type)
+                return
+            await self.handler(uow, env, event, record.topic)
+            await uow.commit()
+        self.outcome.applied += 1
+        log.info(
+            "event applied",
+            consumer=self.name,
+            event_id=env.id,
+            event_type=env.type,
+            subject=env.subject,
+            source=env.source,
+        )
+
+    async def _dead_letter(
+        self, record: IncomingRecord, headers: list[tuple[str, bytes]], exc: PoisonMessage
+    ) -> None:
+        extra = [
+            ("dlq-reason", exc.reason.encode()),
+            ("dlq-error", str(exc).encode()[:4000]),
+            ("dlq-consumer", self.name.encode()),
+            ("dlq-topic", record.topic.encode()),
+            ("dlq-partition", str(record.partition).encode()),
+            ("dlq-offset", str(record.offset).encode()),
+            ("dlq-at", datetime.now(UTC).isoformat().encode()),
+        ]
+        kept = [(k, v) for k, v in headers if not k.startswith("dlq-")]
+        out = KafkaRecord(record.key or b"", record.value or b"", kept + extra)
+        delay = 0.2
+        while True:
+            try:
+                await self.dead_letters.send(dead_letter(record.topic), out)
+                break
+            except Exception as err:  # the broker is away: keep the message uncommitted
+                log.warning("dead-letter publish failed, retrying", error=repr(err))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+        self.outcome.dead_lettered += 1
+        log.warning(
+            "event dead-lettered",
+            consumer=self.name,
+            topic=record.topic,
+            offset=record.offset,
+            reason=exc.reason,
+            error=str(exc),
+        )

@@ -1,0 +1,118 @@
+"""HTTP plumbing every service shares: token auth, body-size limit, health and readiness."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from samverkan_shared.statemachine import Conflict, NotFound
+
+__all__ = ["BodySizeLimit", "health_router", "install", "token_guard"]
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def token_guard(expected: str) -> Callable[..., Awaitable[None]]:
+    """A dependency that refuses requests without the bearer token (401)."""
+
+    async def guard(
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        if creds is None or not secrets.compare_digest(creds.credentials, expected):
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "missing or wrong bearer token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    return guard
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses request bodies above a limit with 413, before any handler runs."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _reject(self) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "loc": ["body"],
+                        "msg": f"request body exceeds the limit of {self.max_bytes} bytes",
+                        "type": "too_large",
+                    }
+                ]
+            },
+            status_code=413,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and int(declared) > self.max_bytes:
+            await self._reject()(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._reject()(scope, receive, send)
+
+
+def health_router(readiness: Callable[[], Awaitable[dict[str, str]]]) -> APIRouter:
+    """``/healthz`` (the process answers) and ``/readyz`` (every dependency is ok)."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        checks = await readiness()
+        ready = all(v == "ok" for v in checks.values())
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    return router
+
+
+def install(
+    app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]]], max_bytes: int
+) -> None:
+    """Add the shared routes, middleware and error mapping to a service's app."""
+    app.include_router(health_router(readiness))
+    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)

@@ -1,0 +1,50 @@
+"""The inbox: an event's (source, id) is recorded in the transaction of its effect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from samverkan_shared.db import UTCDateTime, insert_ignore
+from samverkan_shared.envelope import Envelope
+
+__all__ = ["define_inbox", "record_in_inbox"]
+
+
+def define_inbox(metadata: MetaData) -> Table:
+    """The inbox table in a service's metadata."""
+    return Table(
+        "inbox",
+        metadata,
+        Column("source", String(200), primary_key=True),
+        Column("event_id", String(64), primary_key=True),
+        Column("event_type", String(120), nullable=False),
+        Column("sequence", BigInteger),
+        Column("topic", String(200), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("processed_at", UTCDateTime, nullable=False),
+    )
+
+
+async def record_in_inbox(
+    conn: AsyncConnection, inbox: Table, env: Envelope, topic: str, partition: int, offset: int
+) -> bool:
+    """True if this event is new; False if it was already applied (a redelivery)."""
+    result = await conn.execute(
+        insert_ignore(
+            conn,
+            inbox,
+            source=env.source,
+            event_id=env.id,
+            event_type=env.type,
+            sequence=env.sequence,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            processed_at=datetime.now(UTC),
+        )
+    )
+    return bool(result.rowcount)

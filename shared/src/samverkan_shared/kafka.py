@@ -1,0 +1,98 @@
+"""The broker: producer settings, a record sink over FastStream, topic creation, subscribers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from samverkan_shared.consumer import EventConsumer
+from samverkan_shared.envelope import KafkaRecord
+from samverkan_shared.settings import KafkaSettings
+from samverkan_shared.topics import TopicSpec
+
+__all__ = ["BrokerSink", "build_broker", "ensure_topics", "subscribe"]
+
+
+def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
+    """A FastStream Kafka broker whose producer waits for every in-sync replica."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=settings.kafka_idempotent_producer,
+        logger=None,
+    )
+
+
+class BrokerSink:
+    """Publishes prepared records through the broker's producer."""
+
+    def __init__(self, broker: KafkaBroker) -> None:
+        self.broker = broker
+
+    async def send(self, topic: str, record: KafkaRecord) -> None:
+        """Send one record and wait for the acknowledgement."""
+        headers = {k: v.decode() for k, v in record.headers}
+        await self.broker.publish(record.value, topic=topic, key=record.key, headers=headers)
+
+
+def subscribe(
+    broker: KafkaBroker,
+    consumer: EventConsumer,
+    topics: Iterable[str],
+    *,
+    group_id: str,
+    settings: KafkaSettings,
+) -> Any:
+    """Register a subscriber that commits only after the consumer applied the record.
+
+    AckPolicy.MANUAL: FastStream's default commits before the handler runs; ACK commits
+    even when it raised; NACK_ON_ERROR spins on a poison message. We ack ourselves.
+    """
+    subscriber = broker.subscriber(
+        *topics,
+        group_id=group_id,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+    )
+
+    @subscriber
+    async def handle(msg: KafkaMessage) -> None:
+        await consumer.process(msg.raw_message)  # type: ignore[arg-type]
+        await msg.ack()
+
+    return subscriber
+
+
+async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]:
+    """Create the topics the registry names; returns the ones that were new."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            new = [
+                NewTopic(
+                    s.name,
+                    num_partitions=s.partitions,
+                    replication_factor=1,
+                    topic_configs={"retention.ms": str(s.retention_ms)},
+                )
+                for s in missing
+            ]
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass
+        return [s.name for s in missing]
+    finally:
+        await admin.close()

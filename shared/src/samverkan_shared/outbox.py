@@ -1,0 +1,82 @@
+"""The transactional outbox: events are rows written in the transaction of the state change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from samverkan_shared.db import UTCDateTime, upsert_increment
+from samverkan_shared.envelope import Envelope, to_kafka
+
+__all__ = ["add_to_outbox", "define_outbox"]
+
+
+def define_outbox(metadata: MetaData) -> tuple[Table, Table]:
+    """The outbox table and the per-stream sequence counters, in a service's metadata."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("event_type", String(120), nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("sequence", BigInteger, nullable=False),
+        Column("key", LargeBinary, nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("headers", JSON, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("sent_at", UTCDateTime),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text),
+    )
+    Index(
+        "ix_outbox_unsent",
+        outbox.c.id,
+        postgresql_where=outbox.c.sent_at.is_(None),
+        sqlite_where=outbox.c.sent_at.is_(None),
+    )
+    sequences = Table(
+        "outbox_sequence",
+        metadata,
+        Column("stream", String(200), primary_key=True),
+        Column("last", BigInteger, nullable=False),
+    )
+    return outbox, sequences
+
+
+async def add_to_outbox(
+    conn: AsyncConnection, outbox: Table, sequences: Table, topic: str, envelope: Envelope
+) -> Envelope:
+    """Number the envelope in its topic's stream and store it; returns the numbered envelope."""
+    seq = (
+        await conn.execute(upsert_increment(conn, sequences, "stream", topic, "last"))
+    ).scalar_one()
+    numbered = envelope.with_sequence(seq)
+    record = to_kafka(numbered)
+    await conn.execute(
+        outbox.insert().values(
+            event_id=numbered.id,
+            event_type=numbered.type,
+            topic=topic,
+            sequence=seq,
+            key=record.key,
+            value=record.value,
+            headers=[[k, v.decode()] for k, v in record.headers],
+            created_at=datetime.now(UTC),
+            attempts=0,
+        )
+    )
+    return numbered

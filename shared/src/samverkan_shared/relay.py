@@ -1,0 +1,106 @@
+"""The outbox relay: publishes committed events in order, then marks them sent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import func, select, update
+
+from samverkan_shared.envelope import KafkaRecord
+from samverkan_shared.logs import get_logger
+from samverkan_shared.uow import Storage
+
+__all__ = ["OutboxRelay", "RecordSink"]
+
+log = get_logger(__name__)
+
+
+class RecordSink(Protocol):
+    """Where the relay sends records: Kafka in production, a list in unit tests."""
+
+    async def send(self, topic: str, record: KafkaRecord) -> None:
+        """Send and wait for the broker's acknowledgement (acks=all)."""
+        ...
+
+
+class OutboxRelay:
+    """Wakes on commit (and polls rarely, for rows committed by another process)."""
+
+    def __init__(
+        self, storage: Storage, sink: RecordSink, *, batch_size: int = 500, idle_poll: float = 1.0
+    ) -> None:
+        self.storage = storage
+        self.sink = sink
+        self.batch_size = batch_size
+        self.idle_poll = idle_poll
+        self.published = 0
+        self._wake = asyncio.Event()
+        storage.on_commit.append(self.wake)
+
+    def wake(self) -> None:
+        """Called after a commit that emitted events."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Drain forever; a broker outage backs off and retries, nothing is marked sent."""
+        delay = 0.1
+        while True:
+            try:
+                sent = await self.drain_once()
+                delay = 0.1
+            except Exception as exc:  # broker or database down: retry, never lose rows
+                log.warning("outbox relay failed, retrying", error=str(exc), delay=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            if sent == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                self._wake.clear()
+
+    async def drain_once(self) -> int:
+        """Publish one batch of unsent rows in id order; returns how many were sent."""
+        ob = self.storage.outbox
+        async with self.storage.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(ob.c.id, ob.c.topic, ob.c.key, ob.c.value, ob.c.headers)
+                    .where(ob.c.sent_at.is_(None))
+                    .order_by(ob.c.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            sent_ids: list[int] = []
+            try:
+                for row in rows:
+                    headers = [(k, v.encode()) for k, v in row.headers]
+                    await self.sink.send(row.topic, KafkaRecord(row.key, row.value, headers))
+                    sent_ids.append(row.id)
+            finally:
+                if sent_ids:
+                    await conn.execute(
+                        update(ob).where(ob.c.id.in_(sent_ids)).values(sent_at=datetime.now(UTC))
+                    )
+                    await conn.commit()
+                    self.published += len(sent_ids)
+            return len(sent_ids)
+
+    async def backlog(self) -> tuple[int, float | None]:
+        """Unsent rows and the age in seconds of the oldest one."""
+        ob = self.storage.outbox
+        async with self.storage.engine.connect() as conn:
+            count, oldest = (
+                await conn.execute(
+                    select(func.count(), func.min(ob.c.created_at)).where(ob.c.sent_at.is_(None))
+                )
+            ).one()
+        if oldest is None:
+            return int(count), None
+        if oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), (datetime.now(UTC) - oldest).total_seconds()

@@ -1,0 +1,95 @@
+"""One service process: database, broker, relay and consumers started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import MetaData, text
+
+from samverkan_shared.consumer import EventConsumer, Handler
+from samverkan_shared.db import make_engine
+from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
+from samverkan_shared.logs import get_logger
+from samverkan_shared.relay import OutboxRelay
+from samverkan_shared.settings import ServiceSettings
+from samverkan_shared.uow import Storage
+
+__all__ = ["Runtime"]
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a service process runs besides its HTTP routes."""
+
+    name: str
+    settings: ServiceSettings
+    metadata: MetaData
+    storage: Storage = field(init=False)
+    broker: KafkaBroker = field(init=False)
+    relay: OutboxRelay = field(init=False)
+    consumers: list[tuple[EventConsumer, Any]] = field(default_factory=list)
+    workers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.storage = Storage(make_engine(self.settings.database_url), self.metadata)
+        self.broker = build_broker(self.settings, client_id=self.name)
+        self.sink = BrokerSink(self.broker)
+        self.relay = OutboxRelay(
+            self.storage, self.sink, idle_poll=self.settings.outbox_idle_poll_seconds
+        )
+
+    def consume(self, topics: Iterable[str], handler: Handler, *, group_id: str) -> EventConsumer:
+        """Register an idempotent consumer of the given topics."""
+        consumer = EventConsumer(group_id, self.storage, handler, self.sink)
+        subscriber = subscribe(
+            self.broker, consumer, list(topics), group_id=group_id, settings=self.settings
+        )
+        self.consumers.append((consumer, subscriber))
+        return consumer
+
+    @contextlib.asynccontextmanager
+    async def running(self, *, create_schema: bool = True) -> AsyncIterator[Runtime]:
+        """Start everything; stop it all on exit (Ctrl-C included)."""
+        if create_schema:
+            await self.storage.create_schema()
+        await self.broker.start()
+        for work in (self.relay.run, *self.workers):
+            self._tasks.append(asyncio.create_task(work(), name=f"{self.name}:{work.__name__}"))
+        log.info("service started", consumers=len(self.consumers))
+        try:
+            yield self
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.broker.stop()
+            await self.storage.engine.dispose()
+            log.info("service stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency's state: 'ok' or why not."""
+        checks: dict[str, str] = {}
+        try:
+            async with self.storage.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {exc.__class__.__name__}"
+        try:
+            ok = await self.broker.ping(timeout=2.0)
+            checks["broker"] = "ok" if ok else "unreachable"
+        except Exception as exc:
+            checks["broker"] = f"unreachable: {exc.__class__.__name__}"
+        for consumer, subscriber in self.consumers:
+            kafka_consumer = getattr(subscriber, "consumer", None)
+            assigned = bool(kafka_consumer and kafka_consumer.assignment())
+            checks[f"consumer:{consumer.name}"] = "ok" if assigned else "no partitions assigned"
+        return checks

@@ -1,0 +1,92 @@
+"""Settings shared by every service: small mixins composed into one class per service."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "DEV_API_TOKEN",
+    "DatabaseSettings",
+    "Environment",
+    "HttpSettings",
+    "KafkaSettings",
+    "ServiceSettings",
+]
+
+DEV_API_TOKEN = "dev-token"
+
+
+class Environment(StrEnum):
+    """Where the service runs; production refuses development defaults."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class _Base(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SAMVERKAN_", env_nested_delimiter="__", extra="ignore"
+    )
+
+
+class KafkaSettings(_Base):
+    """How to reach the broker."""
+
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="host:port[,host:port]")
+    kafka_idempotent_producer: bool = Field(
+        False, description="On for Apache Kafka; Tansu rejects it. Correctness never needs it."
+    )
+    kafka_session_timeout_ms: int = Field(10_000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(1_000, ge=100)
+
+
+class DatabaseSettings(_Base):
+    """The service's own database (SQLite file by default, PostgreSQL in production)."""
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./.run/data/service.db", description="SQLAlchemy async URL"
+    )
+
+
+class HttpSettings(_Base):
+    """The HTTP API."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8000, ge=1, le=65535)
+    api_token: SecretStr = Field(
+        SecretStr(DEV_API_TOKEN), description="Bearer token for the HTTP API"
+    )
+    max_body_bytes: int = Field(65_536, ge=1024, description="Requests above this get 413")
+
+
+class ServiceSettings(KafkaSettings, DatabaseSettings, HttpSettings):
+    """What every service needs."""
+
+    environment: Environment = Environment.DEVELOPMENT
+    log_format: Literal["console", "json"] | None = Field(
+        None, description="Default: console in development, JSON in production"
+    )
+    log_level: str = "INFO"
+    outbox_idle_poll_seconds: float = Field(
+        1.0, gt=0, description="Relay safety poll; commits wake it at once"
+    )
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_production(self) -> ServiceSettings:
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.api_token.get_secret_value() == DEV_API_TOKEN
+        ):
+            raise ValueError("SAMVERKAN_API_TOKEN must be set in production")
+        return self
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether log lines are JSON."""
+        if self.log_format is None:
+            return self.environment is Environment.PRODUCTION
+        return self.log_format == "json"

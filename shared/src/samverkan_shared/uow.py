@@ -1,0 +1,95 @@
+"""The unit of work: one transaction for a state change, its outbox rows and its inbox row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from samverkan_shared.envelope import Envelope
+from samverkan_shared.inbox import define_inbox
+from samverkan_shared.outbox import add_to_outbox, define_outbox
+
+__all__ = ["Storage", "UnitOfWork"]
+
+
+@dataclass
+class Storage:
+    """A service's database: its engine, and the outbox and inbox tables in its metadata."""
+
+    engine: AsyncEngine
+    metadata: MetaData
+    outbox: Table = field(init=False)
+    sequences: Table = field(init=False)
+    inbox: Table = field(init=False)
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        tables = self.metadata.tables
+        if "outbox" in tables:
+            self.outbox, self.sequences, self.inbox = (
+                tables["outbox"],
+                tables["outbox_sequence"],
+                tables["inbox"],
+            )
+        else:
+            self.outbox, self.sequences = define_outbox(self.metadata)
+            self.inbox = define_inbox(self.metadata)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on this database."""
+        return UnitOfWork(self)
+
+    async def create_schema(self) -> None:
+        """Create every table of the service (development and tests)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(self.metadata.create_all)
+
+
+class UnitOfWork:
+    """``async with storage.unit_of_work() as uow: …; await uow.commit()``."""
+
+    conn: AsyncConnection
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._emitted = 0
+        self._committed = False
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.conn = await self.storage.engine.connect()
+        await self.conn.begin()
+        return self
+
+    async def emit(self, topic: str, envelope: Envelope) -> Envelope:
+        """Add an event to the outbox, in this transaction."""
+        self._emitted += 1
+        s = self.storage
+        return await add_to_outbox(self.conn, s.outbox, s.sequences, topic, envelope)
+
+    def wake_on_commit(self) -> None:
+        """Ask for the on-commit hooks (relay, senders) to run after this commit."""
+        self._emitted += 1
+
+    async def commit(self) -> None:
+        """Commit, then wake the relay if anything was emitted."""
+        await self.conn.commit()
+        self._committed = True
+        if self._emitted:
+            for wake in self.storage.on_commit:
+                wake()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                await self.conn.rollback()
+        finally:
+            await self.conn.close()
