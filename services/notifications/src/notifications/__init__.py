@@ -1,1 +1,1 @@
-"""Package."""
+"""Notifications: e-mails subscribers about the dialogue's events."""

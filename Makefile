@@ -1,0 +1,42 @@
+# Samverkan — the command index. `make run` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+PY ?= python3.11
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test test-unit lint schemas clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PY) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml
+	$(UV) sync --all-packages --frozen --python $(PY)
+	@touch $@
+
+install: $(VENV)/.synced ## Install every package (uv workspace, locked, hashes checked)
+
+run: install ## Start broker, SMTP sink and every service; Ctrl-C stops them
+	$(VENV)/bin/samverkan-dev run
+
+test: install ## Every test: unit, integration and end-to-end (real Tansu and PostgreSQL)
+	$(VENV)/bin/pytest
+
+test-unit: install ## Only the tests without I/O
+	$(VENV)/bin/pytest shared/tests services -q
+
+lint: install ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared/src services/*/src deploy/local/src
+
+schemas: install ## Regenerate the committed JSON Schemas from the contracts
+	$(VENV)/bin/python -m samverkan_shared.schemas write
+
+clean: ## Remove local data, logs and captured mail
+	rm -rf .run

@@ -1,0 +1,141 @@
+"""``samverkan-dev``: the whole network on one machine, and the tools around it."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from devstack.broker import Tansu
+from devstack.mail_viewer import serve_sink
+from devstack.stack import ServiceSpec, Stack, network_specs
+from samverkan_shared.kafka import ensure_topics
+from samverkan_shared.settings import DEV_API_TOKEN
+from samverkan_shared.topics import all_topics
+
+app = typer.Typer(help="The Samverkan network on one machine.", no_args_is_help=True)
+console = Console()
+
+RUN_DIR = Path(".run")
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _check_ports(ports: list[int]) -> None:
+    taken = [p for p in ports if _port_taken(p)]
+    if taken:
+        console.print(f"[red]ports already in use: {taken}[/red] — is another `make run` going?")
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    kafka_port: int = typer.Option(9092, help="Port of the local Tansu broker"),
+    base_port: int = typer.Option(8000, help="National on this port, regions +101…, notif. +200"),
+    smtp_port: int = typer.Option(1025),
+    mail_port: int = typer.Option(8025),
+) -> None:
+    """Start the broker, the SMTP sink and every service; Ctrl-C stops them all."""
+    started = time.monotonic()
+    data, logs = RUN_DIR / "data", RUN_DIR / "logs"
+    data.mkdir(parents=True, exist_ok=True)
+    specs = network_specs(
+        bootstrap=f"127.0.0.1:{kafka_port}",
+        database_url=lambda name: f"sqlite+aiosqlite:///{(data / name).resolve()}.db",
+        smtp_port=smtp_port,
+        base_port=base_port,
+    )
+    _check_ports([kafka_port, smtp_port, mail_port, *(s.port for s in specs)])
+    broker = Tansu(port=kafka_port, log_path=logs / "tansu.log")
+    logs.mkdir(parents=True, exist_ok=True)
+    stack = Stack(logs)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _start(broker, stack, specs, smtp_port, mail_port)
+        _print_tour(specs, mail_port, time.monotonic() - started)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, TimeoutError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        console.print("[yellow]stopping…[/yellow]")
+        stack.stop_all()
+        broker.stop()
+        console.print("[green]every process stopped[/green]")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _start(
+    broker: Tansu, stack: Stack, specs: list[ServiceSpec], smtp_port: int, mail_port: int
+) -> None:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        step = progress.add_task("broker (Tansu)", total=1)
+        broker.start()
+        asyncio.run(ensure_topics(broker.bootstrap, all_topics()))
+        progress.update(step, completed=1, description=f"broker on {broker.bootstrap}, topics created")
+        sink = ServiceSpec(
+            "smtp-sink",
+            [sys.executable, "-m", "devstack", "smtp-sink", "--smtp-port", str(smtp_port),
+             "--http-port", str(mail_port), "--folder", str((RUN_DIR / "mail").resolve())],
+            mail_port,
+            {},
+        )
+        services = progress.add_task("services ready", total=len(specs) + 1)
+        for spec in [sink, *specs]:
+            stack.start(spec)
+        stack.wait_ready(timeout=90, on_ready=lambda _: progress.advance(services))
+
+
+def _print_tour(specs: list[ServiceSpec], mail_port: int, took: float) -> None:
+    table = Table(title=f"Samverkan is running (ready in {took:.1f} s)")
+    for col in ("service", "API", "docs", "log"):
+        table.add_column(col)
+    for spec in specs:
+        table.add_row(spec.name, spec.url, f"{spec.url}/docs", f".run/logs/{spec.name}.log")
+    table.add_row("captured mail", f"http://127.0.0.1:{mail_port}", "", ".run/mail/")
+    console.print(table)
+    console.print(f"API token (development): [bold]{DEV_API_TOKEN}[/bold]   Ctrl-C stops everything.")
+
+
+@app.command("smtp-sink")
+def smtp_sink(
+    smtp_port: int = typer.Option(1025),
+    http_port: int = typer.Option(8025),
+    folder: Path = typer.Option(Path(".run/mail")),
+) -> None:
+    """A local SMTP server that keeps every message and shows it over HTTP."""
+    serve_sink(folder, smtp_port, http_port)
+
+
+@app.command()
+def topics(bootstrap: str = typer.Option("127.0.0.1:9092")) -> None:
+    """Create every topic of the registry on a broker (existing ones are left alone)."""
+    created = asyncio.run(ensure_topics(bootstrap, all_topics()))
+    table = Table("topic", "partitions", "state")
+    for spec in all_topics():
+        table.add_row(spec.name, str(spec.partitions), "created" if spec.name in created else "exists")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

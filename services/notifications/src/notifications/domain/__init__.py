@@ -1,0 +1,1 @@
+"""domain of the notifications service."""

@@ -1,0 +1,82 @@
+"""The envelope round-trips through the Kafka binding and the official CloudEvents SDK reads it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+
+from samverkan_shared.contracts import IssueEscalated
+from samverkan_shared.envelope import Envelope, decode_event, from_kafka, region_source, to_kafka
+from samverkan_shared.errors import ContractViolation, EnvelopeError, UnknownEventType
+
+
+def escalation(**overrides: object) -> IssueEscalated:
+    fields: dict[str, object] = {
+        "issue_id": uuid4(),
+        "region": "norra",
+        "title": "Brist på VFU-platser",
+        "summary": "Sjuksköterskeprogrammet saknar platser",
+        "areas": ["clinical-placement"],
+        "reason_not_regional": "Kräver nationell dimensionering",
+        "requested_outcome": "En nationell bedömning",
+        "escalated_at": datetime.now(UTC),
+    }
+    fields.update(overrides)
+    return IssueEscalated.model_validate(fields)
+
+
+def test_round_trip_keeps_every_attribute() -> None:
+    event = escalation()
+    env = Envelope.wrap(event, region_source("norra"), causation_id="c-1").with_sequence(7)
+    record = to_kafka(env)
+    back = from_kafka(record.key, record.value, record.headers)
+    assert back.id == env.id
+    assert back.sequence == 7
+    assert back.causationid == "c-1"
+    assert back.partitionkey == str(event.issue_id)
+    assert record.key == str(event.issue_id).encode()
+    assert decode_event(back) == event
+
+
+def test_official_sdk_reads_the_binary_mode_message() -> None:
+    event = escalation()
+    env = Envelope.wrap(event, region_source("norra")).with_sequence(1)
+    record = to_kafka(env)
+    ce = from_binary_event(KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value))
+    assert ce.get_type() == "se.samverkan.issue.escalated.v1"
+    assert ce.get_source() == "/samverkan/regions/norra"
+    assert ce.get_extension("sequence") == "1"
+    assert ce.get_extension("correlationid") == env.id
+    assert ce.get_data()["title"] == "Brist på VFU-platser"
+
+
+def test_missing_attribute_is_named() -> None:
+    record = to_kafka(Envelope.wrap(escalation(), region_source("norra")))
+    headers = [(k, v) for k, v in record.headers if k != "ce_type"]
+    with pytest.raises(EnvelopeError, match="ce_type"):
+        from_kafka(record.key, record.value, headers)
+
+
+def test_unknown_type_is_poison() -> None:
+    env = Envelope.wrap(escalation(), region_source("norra"))
+    with pytest.raises(UnknownEventType, match="se.samverkan.nonsense.v9"):
+        decode_event(replace(env, type="se.samverkan.nonsense.v9"))
+
+
+def test_contract_violation_names_the_field() -> None:
+    env = Envelope.wrap(escalation(), region_source("norra"))
+    data = json.loads(env.data)
+    del data["summary"]
+    with pytest.raises(ContractViolation, match="summary"):
+        decode_event(replace(env, data=json.dumps(data).encode()))
+
+
+def test_unknown_fields_are_tolerated_on_the_way_in() -> None:
+    env = Envelope.wrap(escalation(), region_source("norra"))
+    data = json.loads(env.data) | {"added_in_v1_1": "ignored"}
+    assert decode_event(replace(env, data=json.dumps(data).encode())).title == "Brist på VFU-platser"
