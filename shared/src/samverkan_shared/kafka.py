@@ -16,7 +16,7 @@ from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.settings import KafkaSettings
 from samverkan_shared.topics import TopicSpec
 
-__all__ = ["BrokerSink", "build_broker", "ensure_topics", "subscribe"]
+__all__ = ["BrokerSink", "build_broker", "commit_violations", "ensure_topics", "subscribe"]
 
 
 def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
@@ -42,6 +42,15 @@ class BrokerSink:
         await self.broker.publish(record.value, topic=topic, key=record.key, headers=headers)
 
 
+async def _raw_body(msg: Any) -> Any:
+    """Hand the bytes to our consumer untouched.
+
+    FastStream's own decoder parses JSON before the handler runs; a malformed body would
+    then fail outside our dead-letter path and be skipped when a later offset is committed.
+    """
+    return msg.body
+
+
 def subscribe(
     broker: KafkaBroker,
     consumer: EventConsumer,
@@ -57,6 +66,7 @@ def subscribe(
     """
     subscriber = broker.subscriber(
         *topics,
+        decoder=_raw_body,
         group_id=group_id,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
@@ -96,3 +106,12 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]
         return [s.name for s in missing]
     finally:
         await admin.close()
+
+
+def commit_violations(broker: KafkaBroker) -> list[str]:
+    """Subscribers that would commit before (or regardless of) the effect; must be empty."""
+    return [
+        f"{getattr(sub, 'call_name', sub)} uses {sub.ack_policy.value}"
+        for sub in broker.subscribers
+        if sub.ack_policy is not AckPolicy.MANUAL
+    ]

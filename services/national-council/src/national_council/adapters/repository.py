@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from national_council.adapters.tables import (
     acknowledgements,
+    amendments,
     assessment_links,
     assessments,
     information_requests,
@@ -118,7 +119,11 @@ async def issue_detail(conn: AsyncConnection, issue_id: str) -> dict[str, Any]:
         .where(information_requests.c.issue_id == issue_id)
         .order_by(information_requests.c.requested_at)
     )
+    notes = await conn.execute(
+        select(amendments).where(amendments.c.issue_id == issue_id).order_by(amendments.c.id)
+    )
     issue["transitions"] = [dict(r._mapping) for r in trail]
+    issue["amendments"] = [dict(r._mapping) for r in notes]
     issue["information_requests"] = [dict(r._mapping) for r in reqs]
     return issue
 

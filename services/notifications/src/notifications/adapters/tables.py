@@ -37,9 +37,7 @@ deliveries = Table(
     Column("id", String(36), primary_key=True),
     Column("logical_event_id", String(64), nullable=False, index=True),
     Column("event_type", String(120), nullable=False),
-    Column(
-        "subscriber_id", String(36), ForeignKey("subscriptions.id"), nullable=False, index=True
-    ),
+    Column("subscriber_id", String(36), ForeignKey("subscriptions.id"), nullable=False, index=True),
     Column("channel", String(16), nullable=False),
     Column("recipient", String(320), nullable=False),
     Column("subject", String(300), nullable=False),

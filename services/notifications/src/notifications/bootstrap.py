@@ -1,0 +1,59 @@
+"""The composition root: ``build(settings)`` wires the notification service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from samverkan_shared.db import make_engine
+from samverkan_shared.http import install, token_guard
+from samverkan_shared.logs import configure_logging
+from samverkan_shared.registry import load_regions
+from samverkan_shared.runtime import Runtime
+from samverkan_shared.topics import downstream, upstream
+from samverkan_shared.uow import Storage
+
+from notifications.adapters.tables import metadata
+from notifications.entrypoints.http import build_router
+from notifications.service_layer.intake import IntakeHandler
+from notifications.service_layer.sender import EmailSender
+from notifications.settings import NotificationSettings
+
+__all__ = ["build", "storage"]
+
+NAME = "notifications"
+
+
+def storage(settings: NotificationSettings) -> Storage:
+    """The service's database, for commands that need no broker (migrate)."""
+    return Storage(make_engine(settings.database_url), metadata)
+
+
+def build(settings: NotificationSettings) -> FastAPI:
+    """The ASGI app: HTTP API, a consumer of every dialogue topic, and the e-mail sender."""
+    configure_logging(NAME, json=settings.json_logs, level=settings.log_level)
+    runtime = Runtime(NAME, settings, metadata)
+    regions = [r.code for r in load_regions()]
+    topics = [upstream(r) for r in regions] + [downstream(r) for r in regions]
+    runtime.consume(topics, IntakeHandler(), group_id=NAME)
+    sender = EmailSender(runtime.storage, settings)
+    runtime.workers.append(sender.run)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    app = FastAPI(
+        title="Notifications",
+        description="E-mails subscribers about the dialogue between regions and the nation.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.sender = sender
+    install(app, runtime.readiness, settings.max_body_bytes)
+    guard = token_guard(settings.api_token.get_secret_value())
+    app.include_router(build_router(runtime.storage, guard))
+    return app

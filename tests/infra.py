@@ -1,0 +1,163 @@
+"""Real infrastructure for the tests: broker, PostgreSQL, SMTP server, service processes.
+
+Order of preference, as the architecture settles it: an external broker or database given by
+environment variable; else the local one (Tansu from the pinned wheel, PostgreSQL on
+127.0.0.1:5432); testcontainers only when a Docker engine actually answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from devstack.broker import Tansu, free_port
+from samverkan_shared.envelope import Envelope, to_kafka
+
+__all__ = [
+    "docker_available",
+    "end_offsets",
+    "eventually",
+    "kafka_bootstrap",
+    "postgres_admin_dsn",
+    "read_topic",
+    "send",
+    "test_databases",
+]
+
+T = TypeVar("T")
+
+KAFKA_ENV = "SAMVERKAN_TEST_KAFKA_BOOTSTRAP"
+POSTGRES_ENV = "SAMVERKAN_TEST_POSTGRES_DSN"
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def docker_available() -> bool:
+    """True only when a Docker engine answers (the client alone is not enough)."""
+    try:
+        import docker
+
+        return bool(docker.from_env(timeout=2).ping())
+    except Exception:
+        return False
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+@contextmanager
+def kafka_bootstrap() -> Iterator[str]:
+    """A Kafka-compatible broker for the whole test session."""
+    if os.environ.get(KAFKA_ENV):
+        yield os.environ[KAFKA_ENV]
+        return
+    broker = Tansu(port=free_port()).start()
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
+@contextmanager
+def postgres_admin_dsn() -> Iterator[str]:
+    """A PostgreSQL server where the tests may create databases."""
+    if os.environ.get(POSTGRES_ENV):
+        yield os.environ[POSTGRES_ENV]
+        return
+    if _port_open("127.0.0.1", 5432) or not docker_available():
+        yield LOCAL_POSTGRES
+        return
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:16-alpine", driver=None) as pg:
+        yield pg.get_connection_url()
+
+
+@contextmanager
+def test_databases(admin_dsn: str, names: list[str]) -> Iterator[dict[str, str]]:
+    """One fresh database per name for this run; all dropped afterwards."""
+    run = uuid.uuid4().hex[:8]
+    dbs = {name: f"samverkan_t{run}_{name.replace('-', '_').replace('.', '_')}" for name in names}
+
+    async def admin(statements: list[str]) -> None:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            for stmt in statements:
+                await conn.execute(stmt)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin([f'CREATE DATABASE "{db}"' for db in dbs.values()]))
+    base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        yield {name: f"{base}/{db}" for name, db in dbs.items()}
+    finally:
+        asyncio.run(admin([f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)' for db in dbs.values()]))
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    until: Callable[[T], bool],
+    *,
+    timeout: float = 30.0,
+    what: str = "condition",
+) -> T:
+    """Poll probe until its value satisfies until; fail with the last value seen."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await probe()
+        if until(last):
+            return last
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{what} not reached in {timeout:.0f} s; last value: {last!r}")
+
+
+async def send(producer: AIOKafkaProducer, topic: str, env: Envelope) -> None:
+    """Publish an envelope exactly as the services do (binary-mode CloudEvent)."""
+    record = to_kafka(env)
+    await producer.send_and_wait(topic, record.value, key=record.key, headers=record.headers)
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, idle: float = 1.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record on a topic, from the beginning, without a consumer group."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=int(idle * 1000))
+            if not batch:
+                return records
+            for part in batch.values():
+                records.extend(part)
+    finally:
+        await consumer.stop()
+
+
+async def end_offsets(bootstrap: str, topic: str) -> int:
+    """The sum of a topic's end offsets: how many records were ever written to it."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not parts:
+            await consumer.topics()
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum((await consumer.end_offsets(parts)).values())
+    finally:
+        await consumer.stop()

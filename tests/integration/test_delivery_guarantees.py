@@ -1,0 +1,140 @@
+"""Inbox and dead letter, proven on the real broker and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from aiokafka import AIOKafkaProducer
+
+from samverkan_shared.contracts import EscalationAmended, IssueEscalated
+from samverkan_shared.envelope import Envelope, region_source, to_kafka
+from samverkan_shared.topics import dead_letter, upstream
+from tests.conftest import Network
+from tests.infra import eventually, read_topic, send
+
+
+def _escalation(region: str, issue_id: Any) -> IssueEscalated:
+    return IssueEscalated(
+        issue_id=issue_id,
+        region=region,
+        title="Fortbildning för specialistsjuksköterskor",
+        summary="Regionen saknar utbildningsplatser.",
+        areas=["continuing-education"],
+        reason_not_regional="Finansieringen är nationell.",
+        requested_outcome="Nationell bedömning.",
+        escalated_at=datetime.now(UTC),
+    )
+
+
+async def _national_issues_for(network: Network, regional_id: str) -> list[dict[str, Any]]:
+    async with network.client("national-council") as client:
+        rows = (await client.get("/issues", params={"limit": 500})).json()
+    return [r for r in rows if r["regional_issue_id"] == regional_id]
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(
+    network: Network, producer: AIOKafkaProducer
+) -> None:
+    issue_id = uuid4()
+    env = Envelope.wrap(_escalation("vastra", issue_id), region_source("vastra"))
+    await send(producer, upstream("vastra"), env)
+    await send(producer, upstream("vastra"), env)  # a redelivery: same source, same id
+    # A later event of the same issue shares the partition, so once it is applied the
+    # duplicate before it has certainly been read.
+    marker = EscalationAmended(
+        issue_id=issue_id,
+        region="vastra",
+        amendment="Mer underlag bifogas.",
+        amended_at=datetime.now(UTC),
+    )
+    await send(producer, upstream("vastra"), Envelope.wrap(marker, region_source("vastra")))
+
+    async def detail() -> dict[str, Any] | None:
+        rows = await _national_issues_for(network, str(issue_id))
+        if not rows:
+            return None
+        async with network.client("national-council") as client:
+            return dict((await client.get(f"/issues/{rows[0]['id']}")).json())
+
+    issue = await eventually(
+        detail, lambda d: bool(d and d["amendments"]), what="amendment applied"
+    )
+    assert issue is not None
+    assert len(await _national_issues_for(network, str(issue_id))) == 1
+    assert [t["to_state"] for t in issue["transitions"]] == ["received"]
+
+
+async def test_poison_goes_to_the_dead_letter_and_the_partition_moves_on(
+    network: Network, producer: AIOKafkaProducer
+) -> None:
+    issue_id = uuid4()
+    key = str(issue_id).encode()
+    good = Envelope.wrap(_escalation("mellansverige", issue_id), region_source("mellansverige"))
+    record = to_kafka(good)
+    topic = upstream("mellansverige")
+    poison_id = str(uuid4())
+    malformed = [(k, poison_id.encode() if k == "ce_id" else v) for k, v in record.headers]
+    await producer.send_and_wait(topic, b"{not json", key=key, headers=malformed)
+    unknown = [
+        (
+            k,
+            b"se.samverkan.nonsense.v1"
+            if k == "ce_type"
+            else (b"u-" + poison_id.encode() if k == "ce_id" else v),
+        )
+        for k, v in record.headers
+    ]
+    await producer.send_and_wait(topic, record.value, key=key, headers=unknown)
+    missing_summary = json.loads(record.value)
+    del missing_summary["summary"]
+    invalid = [(k, b"s-" + poison_id.encode() if k == "ce_id" else v) for k, v in record.headers]
+    await producer.send_and_wait(
+        topic, json.dumps(missing_summary).encode(), key=key, headers=invalid
+    )
+    await send(producer, topic, good)  # same key, same partition: behind the three poisons
+
+    await eventually(
+        lambda: _national_issues_for(network, str(issue_id)),
+        lambda rows: len(rows) == 1,
+        what="the valid event after the poison is applied",
+    )
+
+    async def parked() -> dict[str, dict[str, str]]:
+        out = {}
+        for rec in await read_topic(network.bootstrap, dead_letter(topic), idle=0.5):
+            h = {k: v.decode() for k, v in rec.headers}
+            if h.get("dlq-consumer") == "national-council" and poison_id in h.get("ce_id", ""):
+                out[h["ce_id"]] = h
+        return out
+
+    letters = await eventually(parked, lambda found: len(found) == 3, what="three dead letters")
+    assert letters[poison_id]["dlq-reason"] == "contract-violation"
+    assert "not JSON" in letters[poison_id]["dlq-error"]
+    assert letters["u-" + poison_id]["dlq-reason"] == "unknown-type"
+    assert letters["s-" + poison_id]["dlq-reason"] == "contract-violation"
+    assert "summary" in letters["s-" + poison_id]["dlq-error"]
+    assert letters["s-" + poison_id]["dlq-topic"] == topic
+
+
+async def test_an_event_claiming_another_region_is_dead_lettered(
+    network: Network, producer: AIOKafkaProducer
+) -> None:
+    issue_id = uuid4()
+    forged = Envelope.wrap(_escalation("sodra", issue_id), region_source("sodra"))
+    await send(producer, upstream("norra"), forged)  # sodra's event on norra's topic
+
+    async def parked() -> list[dict[str, str]]:
+        recs = await read_topic(network.bootstrap, dead_letter(upstream("norra")), idle=0.5)
+        return [
+            {k: v.decode() for k, v in r.headers}
+            for r in recs
+            if dict(r.headers).get("ce_id") == forged.id.encode()
+            and dict(r.headers).get("dlq-consumer") == b"national-council"
+        ]
+
+    [letter] = await eventually(parked, lambda found: len(found) == 1, what="forged event parked")
+    assert letter["dlq-reason"] == "rejected"
+    assert await _national_issues_for(network, str(issue_id)) == []
