@@ -33,7 +33,7 @@ test-unit: install ## Only the tests without I/O
 lint: install ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared/src services/*/src deploy/local/src
+	$(VENV)/bin/mypy -p samverkan_shared -p national_council -p regional_council -p notifications -p devstack
 
 schemas: install ## Regenerate the committed JSON Schemas from the contracts
 	$(VENV)/bin/python -m samverkan_shared.schemas write

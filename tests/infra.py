@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-
 from devstack.broker import Tansu, free_port
 from samverkan_shared.envelope import Envelope, to_kafka
 

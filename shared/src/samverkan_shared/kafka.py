@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -99,10 +100,8 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]
                 )
                 for s in missing
             ]
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass
         return [s.name for s in missing]
     finally:
         await admin.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ class Runtime:
     broker: KafkaBroker = field(init=False)
     relay: OutboxRelay = field(init=False)
     consumers: list[tuple[EventConsumer, Any]] = field(default_factory=list)
-    workers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    workers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from samverkan_shared import registry
 from samverkan_shared.topics import all_topics, dead_letter, downstream, region_of_topic, upstream
 
@@ -41,7 +40,9 @@ def test_registry_file_decides_the_regions(tmp_path: Path, monkeypatch: pytest.M
         registry.load_regions.cache_clear()
 
 
-def test_malformed_registry_names_the_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malformed_registry_names_the_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "regions.json"
     path.write_text(json.dumps({"regions": [{"code": "Bad Code"}]}))
     monkeypatch.setenv(registry.REGISTRY_ENV, str(path))

@@ -13,13 +13,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from samverkan_shared.kafka import ensure_topics
+from samverkan_shared.settings import DEV_API_TOKEN
+from samverkan_shared.topics import all_topics
 
 from devstack.broker import Tansu
 from devstack.mail_viewer import serve_sink
 from devstack.stack import ServiceSpec, Stack, network_specs
-from samverkan_shared.kafka import ensure_topics
-from samverkan_shared.settings import DEV_API_TOKEN
-from samverkan_shared.topics import all_topics
 
 app = typer.Typer(help="The Samverkan network on one machine.", no_args_is_help=True)
 console = Console()
@@ -86,17 +86,32 @@ def _start(
     broker: Tansu, stack: Stack, specs: list[ServiceSpec], smtp_port: int, mail_port: int
 ) -> None:
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
         console=console,
     ) as progress:
         step = progress.add_task("broker (Tansu)", total=1)
         broker.start()
         asyncio.run(ensure_topics(broker.bootstrap, all_topics()))
-        progress.update(step, completed=1, description=f"broker on {broker.bootstrap}, topics created")
+        progress.update(
+            step, completed=1, description=f"broker on {broker.bootstrap}, topics created"
+        )
         sink = ServiceSpec(
             "smtp-sink",
-            [sys.executable, "-m", "devstack", "smtp-sink", "--smtp-port", str(smtp_port),
-             "--http-port", str(mail_port), "--folder", str((RUN_DIR / "mail").resolve())],
+            [
+                sys.executable,
+                "-m",
+                "devstack",
+                "smtp-sink",
+                "--smtp-port",
+                str(smtp_port),
+                "--http-port",
+                str(mail_port),
+                "--folder",
+                str((RUN_DIR / "mail").resolve()),
+            ],
             mail_port,
             {},
         )
@@ -114,7 +129,9 @@ def _print_tour(specs: list[ServiceSpec], mail_port: int, took: float) -> None:
         table.add_row(spec.name, spec.url, f"{spec.url}/docs", f".run/logs/{spec.name}.log")
     table.add_row("captured mail", f"http://127.0.0.1:{mail_port}", "", ".run/mail/")
     console.print(table)
-    console.print(f"API token (development): [bold]{DEV_API_TOKEN}[/bold]   Ctrl-C stops everything.")
+    console.print(
+        f"API token (development): [bold]{DEV_API_TOKEN}[/bold]   Ctrl-C stops everything."
+    )
 
 
 @app.command("smtp-sink")
@@ -133,7 +150,9 @@ def topics(bootstrap: str = typer.Option("127.0.0.1:9092")) -> None:
     created = asyncio.run(ensure_topics(bootstrap, all_topics()))
     table = Table("topic", "partitions", "state")
     for spec in all_topics():
-        table.add_row(spec.name, str(spec.partitions), "created" if spec.name in created else "exists")
+        table.add_row(
+            spec.name, str(spec.partitions), "created" if spec.name in created else "exists"
+        )
     console.print(table)
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-
 from samverkan_shared.registry import load_regions
 
 __all__ = ["ServiceSpec", "Stack", "network_specs"]
@@ -113,7 +112,7 @@ class Stack:
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         """Stop one process (SIGTERM lets it finish its transaction; SIGKILL does not)."""
-        spec, proc = self.processes.pop(name)
+        _spec, proc = self.processes.pop(name)
         if proc.poll() is None:
             os.killpg(proc.pid, sig)
             try:

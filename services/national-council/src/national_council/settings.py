@@ -21,10 +21,10 @@ class NationalSettings(ServiceSettings):
     sla_acknowledge_hours: float = Field(24, gt=0, description="Acknowledge an escalation within")
     sla_answer_days: dict[Urgency, float] = Field(
         default_factory=lambda: {
-            Urgency.CRITICAL: 2,
-            Urgency.HIGH: 7,
-            Urgency.NORMAL: 30,
-            Urgency.LOW: 60,
+            Urgency.CRITICAL: 2.0,
+            Urgency.HIGH: 7.0,
+            Urgency.NORMAL: 30.0,
+            Urgency.LOW: 60.0,
         },
         description="Answer within, by urgency (JSON object)",
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from national_council.domain.model import (
     LIFECYCLE,
     NationalState,
@@ -20,8 +20,16 @@ S = NationalState
 
 
 def test_the_main_path_is_allowed() -> None:
-    path = [S.RECEIVED, S.TRIAGED, S.IN_ASSESSMENT, S.AWAITING_REGION, S.IN_ASSESSMENT, S.ASSESSED, S.CLOSED]
-    for current, target in zip(path, path[1:], strict=False):
+    path = [
+        S.RECEIVED,
+        S.TRIAGED,
+        S.IN_ASSESSMENT,
+        S.AWAITING_REGION,
+        S.IN_ASSESSMENT,
+        S.ASSESSED,
+        S.CLOSED,
+    ]
+    for current, target in itertools.pairwise(path):
         assert LIFECYCLE.can(current, target), f"{current} → {target}"
 
 
@@ -44,8 +52,10 @@ def test_closing_an_unassessed_issue_names_its_state() -> None:
 
 
 def test_service_levels_depend_on_urgency() -> None:
-    levels = ServiceLevels(timedelta(hours=24), {u: timedelta(days=d) for u, d in
-                                                 zip(Urgency, [60, 30, 7, 2], strict=True)})
+    levels = ServiceLevels(
+        timedelta(hours=24),
+        {u: timedelta(days=d) for u, d in zip(Urgency, [60, 30, 7, 2], strict=True)},
+    )
     at = datetime(2026, 1, 1, tzinfo=UTC)
     ack, answer = levels.targets(at, Urgency.CRITICAL)
     assert ack == at + timedelta(hours=24)

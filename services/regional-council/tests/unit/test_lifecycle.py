@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
+import pytest
 from regional_council.domain.model import LIFECYCLE, RegionalState
 from regional_council.settings import RegionalSettings
 from samverkan_shared.statemachine import IllegalTransition
@@ -13,7 +14,7 @@ S = RegionalState
 
 def test_escalation_dialogue_path() -> None:
     path = [S.OPEN, S.ESCALATED, S.INFORMATION_REQUESTED, S.ESCALATED, S.ANSWERED, S.RESOLVED]
-    for current, target in zip(path, path[1:], strict=False):
+    for current, target in itertools.pairwise(path):
         assert LIFECYCLE.can(current, target), f"{current} → {target}"
 
 
