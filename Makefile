@@ -6,7 +6,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-unit lint schemas clean
+.PHONY: help install run test test-unit lint schemas catalogue clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ lint: install ## ruff and mypy
 
 schemas: install ## Regenerate the committed JSON Schemas from the contracts
 	$(VENV)/bin/python -m samverkan_shared.schemas write
+
+catalogue: install ## Regenerate the event catalogue in README.md
+	$(VENV)/bin/python -c "import re,pathlib; from samverkan_shared.catalogue import BEGIN, END, markdown; p=pathlib.Path('README.md'); t=p.read_text(); i,j=t.index(BEGIN),t.index(END)+len(END); p.write_text(t[:i]+markdown()+t[j:])"
 
 clean: ## Remove local data, logs and captured mail
 	rm -rf .run

@@ -22,7 +22,7 @@ from devstack.mail_viewer import serve_sink
 from devstack.stack import ServiceSpec, Stack, network_specs
 
 app = typer.Typer(help="The Samverkan network on one machine.", no_args_is_help=True)
-console = Console()
+console = Console(width=max(Console().width, 100))
 
 RUN_DIR = Path(".run")
 
@@ -60,7 +60,9 @@ def run(
     broker = Tansu(port=kafka_port, log_path=logs / "tansu.log")
     logs.mkdir(parents=True, exist_ok=True)
     stack = Stack(logs)
+    # Explicit handlers: a shell that starts us in the background ignores SIGINT otherwise.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         _start(broker, stack, specs, smtp_port, mail_port)
         _print_tour(specs, mail_port, time.monotonic() - started)
@@ -123,11 +125,11 @@ def _start(
 
 def _print_tour(specs: list[ServiceSpec], mail_port: int, took: float) -> None:
     table = Table(title=f"Samverkan is running (ready in {took:.1f} s)")
-    for col in ("service", "API", "docs", "log"):
-        table.add_column(col)
+    for col in ("service", "URL (OpenAPI at /docs)", "log"):
+        table.add_column(col, no_wrap=True)
     for spec in specs:
-        table.add_row(spec.name, spec.url, f"{spec.url}/docs", f".run/logs/{spec.name}.log")
-    table.add_row("captured mail", f"http://127.0.0.1:{mail_port}", "", ".run/mail/")
+        table.add_row(spec.name, spec.url, f".run/logs/{spec.name}.log")
+    table.add_row("captured mail", f"http://127.0.0.1:{mail_port}", ".run/mail/*.eml")
     console.print(table)
     console.print(
         f"API token (development): [bold]{DEV_API_TOKEN}[/bold]   Ctrl-C stops everything."

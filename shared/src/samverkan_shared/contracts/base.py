@@ -62,6 +62,8 @@ class Event(BaseModel):
     name: ClassVar[str]
     version: ClassVar[int] = 1
     direction: ClassVar[Direction]
+    key_name: ClassVar[str] = "id"
+    """What the partition key is, in words (for the catalogue)."""
 
     @classmethod
     def event_type(cls) -> str:
@@ -79,6 +81,8 @@ class Event(BaseModel):
 
 class IssueEvent(Event):
     """An event about one regional issue; keyed by the region's issue id."""
+
+    key_name = "regional issue id"
 
     issue_id: UUID
     region: RegionCode

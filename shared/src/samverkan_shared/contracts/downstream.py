@@ -85,6 +85,8 @@ class IssueClosed(IssueEvent):
 class _Assessment(Event):
     """The fields of a published national assessment version."""
 
+    key_name = "assessment id"
+
     assessment_id: UUID
     assessment_version: int = Field(ge=1)
     title: ShortText
@@ -124,6 +126,7 @@ class ConsultationOpened(Event):
 
     name = "consultation.opened"
     direction = Direction.DOWNSTREAM
+    key_name = "consultation id"
 
     consultation_id: UUID
     question: LongText
@@ -152,6 +155,7 @@ class OperatingPlanPublished(Event):
 
     name = "operating-plan.published"
     direction = Direction.DOWNSTREAM
+    key_name = "plan year"
 
     year: int = Field(ge=2000, le=2100)
     focus_areas: list[FocusArea] = Field(min_length=1)

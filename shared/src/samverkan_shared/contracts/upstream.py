@@ -87,6 +87,7 @@ class AssessmentAcknowledged(_Event):
 
     name = "assessment.acknowledged"
     direction = Direction.UPSTREAM
+    key_name = "assessment id"
 
     assessment_id: UUID
     assessment_version: int = Field(ge=1)
@@ -105,6 +106,7 @@ class ConsultationResponded(_Event):
 
     name = "consultation.responded"
     direction = Direction.UPSTREAM
+    key_name = "consultation id"
 
     consultation_id: UUID
     region: RegionCode
