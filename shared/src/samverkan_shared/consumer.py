@@ -8,8 +8,6 @@ without committing, so nothing is lost and later messages of the partition wait.
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import DataError, IntegrityError
 
 from samverkan_shared.contracts import Event
+from samverkan_shared.drain import retry_until_done
 from samverkan_shared.envelope import Envelope, KafkaRecord, decode_event, from_kafka
 from samverkan_shared.errors import PoisonMessage, Rejected
 from samverkan_shared.inbox import record_in_inbox
@@ -89,31 +88,23 @@ class EventConsumer:
     async def _apply_with_retry(
         self, record: IncomingRecord, headers: list[tuple[str, bytes]], env: Envelope, event: Event
     ) -> None:
-        attempt = 0
-        while True:
+        async def attempt() -> PoisonMessage | None:
             try:
                 await self._apply(record, env, event)
-                return
             except PoisonMessage as exc:
-                await self._dead_letter(record, headers, exc)
-                return
+                return exc
             except (IntegrityError, DataError) as exc:  # the same input fails the same way
-                await self._dead_letter(record, headers, Rejected(f"database refused: {exc.orig}"))
-                return
-            except Exception as exc:  # transient: the database or the broker is away
-                attempt += 1
+                return Rejected(f"database refused: {exc.orig}")
+            except Exception:
                 self.outcome.retries += 1
-                delay = min(self.max_backoff, 0.2 * 2**attempt) * (0.5 + random.random() / 2)
-                log.warning(
-                    "could not apply event, retrying",
-                    consumer=self.name,
-                    event_id=env.id,
-                    event_type=env.type,
-                    attempt=attempt,
-                    delay=round(delay, 2),
-                    error=repr(exc),
-                )
-                await asyncio.sleep(delay)
+                raise  # transient: the database or the broker is away; nothing is committed
+            return None
+
+        poison = await retry_until_done(
+            attempt, f"applying {env.type} {env.id} ({self.name})", cap=self.max_backoff
+        )
+        if poison is not None:
+            await self._dead_letter(record, headers, poison)
 
     async def _apply(self, record: IncomingRecord, env: Envelope, event: Event) -> None:
         async with self.storage.unit_of_work() as uow:
@@ -150,15 +141,11 @@ class EventConsumer:
         ]
         kept = [(k, v) for k, v in headers if not k.startswith("dlq-")]
         out = KafkaRecord(record.key or b"", record.value or b"", kept + extra)
-        delay = 0.2
-        while True:
-            try:
-                await self.dead_letters.send(dead_letter(record.topic), out)
-                break
-            except Exception as err:  # the broker is away: keep the message uncommitted
-                log.warning("dead-letter publish failed, retrying", error=repr(err))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_backoff)
+        await retry_until_done(
+            lambda: self.dead_letters.send(dead_letter(record.topic), out),
+            f"dead-letter publish ({self.name})",
+            cap=self.max_backoff,
+        )
         self.outcome.dead_lettered += 1
         log.warning(
             "event dead-lettered",

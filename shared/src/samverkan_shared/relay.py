@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import func, select, update
 
+from samverkan_shared.drain import DrainLoop
 from samverkan_shared.envelope import KafkaRecord
-from samverkan_shared.logs import get_logger
 from samverkan_shared.uow import Storage
 
 __all__ = ["OutboxRelay", "RecordSink"]
-
-log = get_logger(__name__)
 
 
 class RecordSink(Protocol):
@@ -37,29 +33,12 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_poll = idle_poll
         self.published = 0
-        self._wake = asyncio.Event()
-        storage.on_commit.append(self.wake)
-
-    def wake(self) -> None:
-        """Called after a commit that emitted events."""
-        self._wake.set()
+        self.loop = DrainLoop("outbox relay", self.drain_once, idle_poll)
+        storage.on_commit.append(self.loop.wake)
 
     async def run(self) -> None:
         """Drain forever; a broker outage backs off and retries, nothing is marked sent."""
-        delay = 0.1
-        while True:
-            try:
-                sent = await self.drain_once()
-                delay = 0.1
-            except Exception as exc:  # broker or database down: retry, never lose rows
-                log.warning("outbox relay failed, retrying", error=str(exc), delay=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            if sent == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
-                self._wake.clear()
+        await self.loop.run()
 
     async def drain_once(self) -> int:
         """Publish one batch of unsent rows in id order; returns how many were sent."""

@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData, text
 
 from samverkan_shared.consumer import EventConsumer, Handler
 from samverkan_shared.db import make_engine
+from samverkan_shared.http import install, token_guard
 from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
 from samverkan_shared.logs import get_logger
 from samverkan_shared.relay import OutboxRelay
@@ -73,6 +75,23 @@ class Runtime:
             await self.broker.stop()
             await self.storage.engine.dispose()
             log.info("service stopped")
+
+    def asgi(self, title: str, description: str, router: Callable[[Any], APIRouter]) -> FastAPI:
+        """The service's ASGI app: its routes behind the token, health, limits, lifespan.
+
+        ``router`` receives the bearer-token dependency and returns the service's routes.
+        """
+
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            async with self.running():
+                yield
+
+        app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+        app.state.runtime = self
+        install(app, self.readiness, self.settings.max_body_bytes)
+        app.include_router(router(token_guard(self.settings.api_token.get_secret_value())))
+        return app
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state: 'ok' or why not."""

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from samverkan_shared.db import make_engine
-from samverkan_shared.http import install, token_guard
 from samverkan_shared.logs import configure_logging
 from samverkan_shared.registry import load_regions
 from samverkan_shared.runtime import Runtime
@@ -37,20 +33,8 @@ def build(settings: NationalSettings) -> FastAPI:
     topics = [upstream(r.code) for r in load_regions()]
     runtime.consume(topics, UpstreamHandler(settings.service_levels()), group_id=NAME)
     commands = NationalCommands(runtime.storage)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
-            yield
-
-    app = FastAPI(
-        title="National council",
-        description="The national issue queue, the dialogue with the regions, and assessments.",
-        version="0.1.0",
-        lifespan=lifespan,
+    return runtime.asgi(
+        "National council",
+        "The national issue queue, the dialogue with the regions, and assessments.",
+        lambda guard: build_router(commands, runtime.storage, guard),
     )
-    app.state.runtime = runtime
-    install(app, runtime.readiness, settings.max_body_bytes)
-    guard = token_guard(settings.api_token.get_secret_value())
-    app.include_router(build_router(commands, runtime.storage, guard))
-    return app

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from samverkan_shared.db import make_engine
-from samverkan_shared.http import install, token_guard
 from samverkan_shared.logs import configure_logging
 from samverkan_shared.registry import load_regions
 from samverkan_shared.runtime import Runtime
@@ -40,20 +36,10 @@ def build(settings: NotificationSettings) -> FastAPI:
     sender = EmailSender(runtime.storage, settings)
     runtime.workers.append(sender.run)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
-            yield
-
-    app = FastAPI(
-        title="Notifications",
-        description="E-mails subscribers about the dialogue between regions and the nation.",
-        version="0.1.0",
-        lifespan=lifespan,
+    app = runtime.asgi(
+        "Notifications",
+        "E-mails subscribers about the dialogue between regions and the nation.",
+        lambda guard: build_router(runtime.storage, guard),
     )
-    app.state.runtime = runtime
     app.state.sender = sender
-    install(app, runtime.readiness, settings.max_body_bytes)
-    guard = token_guard(settings.api_token.get_secret_value())
-    app.include_router(build_router(runtime.storage, guard))
     return app

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from samverkan_shared.db import make_engine
-from samverkan_shared.http import install, token_guard
 from samverkan_shared.logs import configure_logging
 from samverkan_shared.runtime import Runtime
 from samverkan_shared.topics import downstream
@@ -41,20 +37,8 @@ def build(settings: RegionalSettings) -> FastAPI:
         [downstream(settings.region)], DownstreamHandler(settings.region), group_id=name
     )
     commands = RegionalCommands(runtime.storage, settings.region)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
-            yield
-
-    app = FastAPI(
-        title=f"Regional council — {settings.region}",
-        description="Regional systems open and escalate issues; the national dialogue arrives here.",
-        version="0.1.0",
-        lifespan=lifespan,
+    return runtime.asgi(
+        f"Regional council — {settings.region}",
+        "Regional systems open and escalate issues; the national dialogue arrives here.",
+        lambda guard: build_router(commands, runtime.storage, guard),
     )
-    app.state.runtime = runtime
-    install(app, runtime.readiness, settings.max_body_bytes)
-    guard = token_guard(settings.api_token.get_secret_value())
-    app.include_router(build_router(commands, runtime.storage, guard))
-    return app

@@ -14,6 +14,7 @@ from samverkan_shared.topics import Direction
 
 __all__ = [
     "AreaCode",
+    "AwareDatetime",
     "Event",
     "LongText",
     "RegionCode",
@@ -22,6 +23,13 @@ __all__ = [
 ]
 
 TYPE_PREFIX = "se.samverkan"
+
+
+def utc(dt: datetime) -> datetime:
+    """Refuse naive datetimes: every time in a contract is timezone-aware."""
+    if dt.tzinfo is None:
+        raise ValueError("timestamps must carry a timezone")
+    return dt
 
 
 def _known_region(code: str) -> str:
@@ -40,6 +48,7 @@ def _known_area(code: str) -> str:
 RegionCode = Annotated[str, Field(min_length=2, max_length=40), AfterValidator(_known_region)]
 AreaCode = Annotated[str, Field(min_length=2, max_length=60), AfterValidator(_known_area)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+AwareDatetime = Annotated[datetime, AfterValidator(utc)]
 LongText = Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
@@ -101,10 +110,3 @@ class AssessmentRef(BaseModel):
 
     region: RegionCode
     issue_id: UUID
-
-
-def utc(dt: datetime) -> datetime:
-    """Refuse naive datetimes: every time in a contract is timezone-aware."""
-    if dt.tzinfo is None:
-        raise ValueError("timestamps must carry a timezone")
-    return dt

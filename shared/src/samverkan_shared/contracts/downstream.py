@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from samverkan_shared.contracts.base import (
     AreaCode,
     AssessmentRef,
+    AwareDatetime,
     Event,
     IssueEvent,
     LongText,
     RegionCode,
     ShortText,
-    utc,
 )
 from samverkan_shared.topics import Direction
 
@@ -32,7 +31,6 @@ __all__ = [
     "OperatingPlanPublished",
 ]
 
-AwareDatetime = Annotated[datetime, AfterValidator(utc)]
 Fingerprint = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from samverkan_shared.contracts.base import (
     AreaCode,
+    AwareDatetime,
     IssueEvent,
     LongText,
     RegionCode,
     ShortText,
     Urgency,
-    utc,
 )
 from samverkan_shared.contracts.base import Event as _Event
 from samverkan_shared.topics import Direction
@@ -30,7 +29,6 @@ __all__ = [
     "IssueEscalated",
 ]
 
-AwareDatetime = Annotated[datetime, AfterValidator(utc)]
 ActorType = Annotated[str, Field(pattern=r"^(regions|municipalities|universities)$")]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,15 @@ async def _emit_to(
     await uow.emit(downstream(region), env)
 
 
+def _issue_ref(issue: dict[str, Any]) -> dict[str, Any]:
+    """The fields every issue event carries: the region's id, the region, our reference."""
+    return {
+        "issue_id": UUID(issue["regional_issue_id"]),
+        "region": issue["region"],
+        "national_reference": UUID(issue["id"]),
+    }
+
+
 class NationalCommands:
     """The use cases of the national secretariat."""
 
@@ -92,37 +102,35 @@ class NationalCommands:
 
     async def decline(self, issue_id: str, guidance: str, actor: str) -> dict[str, Any]:
         """Return the escalation to the regional level, with guidance."""
-        async with self.storage.unit_of_work() as uow:
-            issue = await repo.get_issue(uow.conn, issue_id)
-            issue = await repo.advance(
-                uow.conn, issue, NationalState.DECLINED, actor, guidance, resolution=guidance
+
+        def event(issue: dict[str, Any]) -> Event:
+            return EscalationDeclined(
+                **_issue_ref(issue), guidance=guidance, declined_at=repo.now()
             )
-            event = EscalationDeclined(
-                issue_id=UUID(issue["regional_issue_id"]),
-                region=issue["region"],
-                national_reference=UUID(issue_id),
-                guidance=guidance,
-                declined_at=repo.now(),
-            )
-            await _emit_to(uow, issue["region"], event, issue["correlation_id"])
-            await uow.commit()
-        return issue
+
+        return await self._end(issue_id, NationalState.DECLINED, guidance, actor, event)
 
     async def close(self, issue_id: str, resolution: str, actor: str) -> dict[str, Any]:
         """Close an assessed issue with its resolution."""
+
+        def event(issue: dict[str, Any]) -> Event:
+            return IssueClosed(**_issue_ref(issue), resolution=resolution, closed_at=repo.now())
+
+        return await self._end(issue_id, NationalState.CLOSED, resolution, actor, event)
+
+    async def _end(
+        self,
+        issue_id: str,
+        target: NationalState,
+        text: str,
+        actor: str,
+        event: Callable[[dict[str, Any]], Event],
+    ) -> dict[str, Any]:
+        """Move an issue to an end state and tell its region, in one transaction."""
         async with self.storage.unit_of_work() as uow:
             issue = await repo.get_issue(uow.conn, issue_id)
-            issue = await repo.advance(
-                uow.conn, issue, NationalState.CLOSED, actor, resolution, resolution=resolution
-            )
-            event = IssueClosed(
-                issue_id=UUID(issue["regional_issue_id"]),
-                region=issue["region"],
-                national_reference=UUID(issue_id),
-                resolution=resolution,
-                closed_at=repo.now(),
-            )
-            await _emit_to(uow, issue["region"], event, issue["correlation_id"])
+            issue = await repo.advance(uow.conn, issue, target, actor, text, resolution=text)
+            await _emit_to(uow, issue["region"], event(issue), issue["correlation_id"])
             await uow.commit()
         return issue
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -12,6 +10,7 @@ from email.utils import formatdate
 from typing import Any
 
 import aiosmtplib
+from samverkan_shared.drain import DrainLoop
 from samverkan_shared.logs import get_logger
 from samverkan_shared.uow import Storage
 from sqlalchemy import update
@@ -47,25 +46,12 @@ class EmailSender:
         self.batch_size = batch_size
         self.idle_poll = idle_poll
         self.sent = 0
-        self._wake = asyncio.Event()
-        storage.on_commit.append(self.wake)
-
-    def wake(self) -> None:
-        """Called after a commit that recorded new deliveries."""
-        self._wake.set()
+        self.loop = DrainLoop("e-mail sender", self.send_due, idle_poll)
+        storage.on_commit.append(self.loop.wake)
 
     async def run(self) -> None:
         """Send forever; failures are recorded or logged, never raised (cancel stops it)."""
-        while True:
-            try:
-                handled = await self.send_due()
-            except Exception as exc:  # the database is away: try again on the next tick
-                log.warning("e-mail sender failed, retrying", error=repr(exc))
-                handled = 0
-            if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
-                self._wake.clear()
+        await self.loop.run()
 
     async def send_due(self) -> int:
         """Attempt every due delivery of one batch; returns how many were attempted."""
