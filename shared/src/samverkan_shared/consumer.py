@@ -22,6 +22,7 @@ from samverkan_shared.errors import PoisonMessage, Rejected
 from samverkan_shared.inbox import record_in_inbox
 from samverkan_shared.logs import get_logger
 from samverkan_shared.relay import RecordSink
+from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import dead_letter
 from samverkan_shared.uow import Storage, UnitOfWork
 
@@ -93,6 +94,8 @@ class EventConsumer:
                 await self._apply(record, env, event)
             except PoisonMessage as exc:
                 return exc
+            except (NotFound, Conflict) as exc:  # the domain refuses it: it always will
+                return Rejected(str(exc))
             except (IntegrityError, DataError) as exc:  # the same input fails the same way
                 return Rejected(f"database refused: {exc.orig}")
             except Exception:

@@ -17,7 +17,7 @@ from samverkan_shared.contracts import (
 from samverkan_shared.db import insert_ignore
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope, region_of_source
 from samverkan_shared.errors import Rejected
-from samverkan_shared.statemachine import IllegalTransition, NotFound
+from samverkan_shared.statemachine import NotFound
 from samverkan_shared.topics import downstream, region_of_topic
 from samverkan_shared.uow import UnitOfWork
 from sqlalchemy import update
@@ -48,10 +48,8 @@ class UpstreamHandler:
             raise Rejected(
                 f"{topic} carries only {region!r}; got source {env.source!r}, region {claimed!r}"
             )
-        try:
-            await self._dispatch(uow, env, event, region)
-        except (NotFound, IllegalTransition) as exc:
-            raise Rejected(str(exc)) from exc
+        # NotFound and IllegalTransition propagate: the consumer dead-letters them as rejected.
+        await self._dispatch(uow, env, event, region)
 
     async def _dispatch(self, uow: UnitOfWork, env: Envelope, event: Event, region: str) -> None:
         actor = f"region:{region}"

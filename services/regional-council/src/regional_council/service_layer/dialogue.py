@@ -17,7 +17,6 @@ from samverkan_shared.contracts.base import IssueEvent
 from samverkan_shared.db import insert_ignore
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope
 from samverkan_shared.errors import Rejected
-from samverkan_shared.statemachine import IllegalTransition, NotFound
 from samverkan_shared.uow import UnitOfWork
 from sqlalchemy import update
 
@@ -43,10 +42,8 @@ class DownstreamHandler:
         if env.source != NATIONAL_SOURCE:
             raise Rejected(f"ce_source {env.source!r} may not write to {topic}")
         self._check_addressed(event)
-        try:
-            await self._dispatch(uow, event)
-        except (NotFound, IllegalTransition) as exc:
-            raise Rejected(str(exc)) from exc
+        # NotFound and IllegalTransition propagate: the consumer dead-letters them as rejected.
+        await self._dispatch(uow, event)
 
     def _check_addressed(self, event: Event) -> None:
         regions = getattr(event, "addressed_regions", None)
