@@ -8,9 +8,9 @@ from typing import Any
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
-from samverkan_shared.contracts import EscalationAmended, IssueEscalated
-from samverkan_shared.envelope import Envelope, region_source, to_kafka
-from samverkan_shared.topics import dead_letter, upstream
+from samverkan_shared.contracts import EscalationAmended, InformationRequested, IssueEscalated
+from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope, region_source, to_kafka
+from samverkan_shared.topics import dead_letter, downstream, upstream
 
 from tests.conftest import Network
 from tests.infra import eventually, read_topic, send
@@ -138,3 +138,33 @@ async def test_an_event_claiming_another_region_is_dead_lettered(
     [letter] = await eventually(parked, lambda found: len(found) == 1, what="forged event parked")
     assert letter["dlq-reason"] == "rejected"
     assert await _national_issues_for(network, str(issue_id)) == []
+
+
+async def test_a_region_refuses_what_is_addressed_to_another_region(
+    network: Network, producer: AIOKafkaProducer
+) -> None:
+    """A message on norra's downstream topic that names sodra is parked, not applied."""
+    regional_id = uuid4()
+    misaddressed = InformationRequested(
+        issue_id=regional_id,
+        region="sodra",
+        national_reference=uuid4(),
+        request_id=uuid4(),
+        question="Fel region?",
+        due_at=datetime.now(UTC),
+    )
+    env = Envelope.wrap(misaddressed, NATIONAL_SOURCE)
+    await send(producer, downstream("norra"), env)
+
+    async def parked() -> list[dict[str, str]]:
+        recs = await read_topic(network.bootstrap, dead_letter(downstream("norra")), idle=0.5)
+        return [
+            {k: v.decode() for k, v in r.headers}
+            for r in recs
+            if dict(r.headers).get("ce_id") == env.id.encode()
+            and dict(r.headers).get("dlq-consumer") == b"regional-council.norra"
+        ]
+
+    [letter] = await eventually(parked, lambda found: len(found) == 1, what="misaddressed parked")
+    assert letter["dlq-reason"] == "rejected"
+    assert "not to 'norra'" in letter["dlq-error"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import structlog
 from sqlalchemy.exc import DataError, IntegrityError
 
 from samverkan_shared.contracts import Event
@@ -84,7 +85,14 @@ class EventConsumer:
         except PoisonMessage as exc:
             await self._dead_letter(record, headers, exc)
             return
-        await self._apply_with_retry(record, headers, env, event)
+        # Every log line while this event is applied names it and what it is about.
+        with structlog.contextvars.bound_contextvars(
+            event_id=env.id,
+            event_type=env.type,
+            subject=env.subject,
+            correlation_id=env.correlationid,
+        ):
+            await self._apply_with_retry(record, headers, env, event)
 
     async def _apply_with_retry(
         self, record: IncomingRecord, headers: list[tuple[str, bytes]], env: Envelope, event: Event
@@ -116,19 +124,12 @@ class EventConsumer:
             )
             if not new:
                 self.outcome.duplicates += 1
-                log.info("duplicate event ignored", event_id=env.id, event_type=env.type)
+                log.info("duplicate event ignored", consumer=self.name)
                 return
             await self.handler(uow, env, event, record.topic)
             await uow.commit()
         self.outcome.applied += 1
-        log.info(
-            "event applied",
-            consumer=self.name,
-            event_id=env.id,
-            event_type=env.type,
-            subject=env.subject,
-            source=env.source,
-        )
+        log.info("event applied", consumer=self.name, source=env.source)
 
     async def _dead_letter(
         self, record: IncomingRecord, headers: list[tuple[str, bytes]], exc: PoisonMessage

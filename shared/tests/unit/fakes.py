@@ -1,0 +1,35 @@
+"""Fakes that implement the real ports, for tests without a broker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from samverkan_shared.envelope import KafkaRecord
+
+__all__ = ["FakeRecord", "ListSink"]
+
+
+@dataclass
+class ListSink:
+    """A RecordSink that keeps what it was sent; can be told to fail the next n sends."""
+
+    sent: list[tuple[str, KafkaRecord]] = field(default_factory=list)
+    fail_next: int = 0
+
+    async def send(self, topic: str, record: KafkaRecord) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ConnectionError("broker unavailable")
+        self.sent.append((topic, record))
+
+
+@dataclass
+class FakeRecord:
+    """The fields of aiokafka's ConsumerRecord that the consumer reads."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]

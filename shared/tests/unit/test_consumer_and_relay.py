@@ -1,0 +1,151 @@
+"""The inbox, the dead letter and the outbox relay, on a SQLite file with a fake broker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from samverkan_shared.consumer import EventConsumer
+from samverkan_shared.contracts import Event, IssueEscalated
+from samverkan_shared.db import make_engine
+from samverkan_shared.envelope import Envelope, from_kafka, region_source, to_kafka
+from samverkan_shared.errors import Rejected
+from samverkan_shared.relay import OutboxRelay
+from samverkan_shared.uow import Storage, UnitOfWork
+from sqlalchemy import Column, MetaData, String, Table, func, select
+
+from .fakes import FakeRecord, ListSink
+
+TOPIC = "samverkan.norra.upstream"
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    metadata = MetaData()
+    Table("effects", metadata, Column("event_id", String(64), primary_key=True))
+    store = Storage(make_engine(f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}"), metadata)
+    await store.create_schema()
+    yield store
+    await store.engine.dispose()
+
+
+def _escalation() -> Envelope:
+    event = IssueEscalated(
+        issue_id=uuid4(),
+        region="norra",
+        title="t",
+        summary="s",
+        areas=["clinical-placement"],
+        reason_not_regional="r",
+        requested_outcome="o",
+        escalated_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(event, region_source("norra"))
+
+
+def _record(env: Envelope, offset: int = 0) -> FakeRecord:
+    rec = to_kafka(env)
+    return FakeRecord(TOPIC, 0, offset, rec.key, rec.value, rec.headers)
+
+
+async def _effects(storage: Storage) -> int:
+    async with storage.engine.connect() as conn:
+        return int(
+            (
+                await conn.execute(
+                    select(func.count()).select_from(storage.metadata.tables["effects"])
+                )
+            ).scalar_one()
+        )
+
+
+def _handler(storage: Storage, failures: list[Exception] | None = None):  # type: ignore[no-untyped-def]
+    async def handle(uow: UnitOfWork, env: Envelope, event: Event, topic: str) -> None:
+        if failures:
+            raise failures.pop(0)
+        await uow.conn.execute(storage.metadata.tables["effects"].insert().values(event_id=env.id))
+
+    return handle
+
+
+async def test_a_redelivered_event_has_one_effect(storage: Storage) -> None:
+    consumer = EventConsumer("test", storage, _handler(storage), ListSink())
+    env = _escalation()
+    await consumer.process(_record(env, 0))
+    await consumer.process(_record(env, 1))
+    assert await _effects(storage) == 1
+    assert (consumer.outcome.applied, consumer.outcome.duplicates) == (1, 1)
+
+
+async def test_a_transient_failure_is_retried_and_applied_once(storage: Storage) -> None:
+    failures: list[Exception] = [ConnectionError("database away"), ConnectionError("still away")]
+    consumer = EventConsumer(
+        "test", storage, _handler(storage, failures), ListSink(), max_backoff=0.01
+    )
+    await consumer.process(_record(_escalation()))
+    assert await _effects(storage) == 1
+    assert consumer.outcome.retries == 2
+    assert consumer.outcome.dead_lettered == 0
+
+
+async def test_a_refused_event_is_dead_lettered_with_its_reason_and_rolled_back(
+    storage: Storage,
+) -> None:
+    sink = ListSink()
+    consumer = EventConsumer("test", storage, _handler(storage, [Rejected("no such issue")]), sink)
+    env = _escalation()
+    await consumer.process(_record(env, 41))
+    [(topic, letter)] = sink.sent
+    headers = dict(letter.headers)
+    assert topic == f"{TOPIC}.dlq"
+    assert headers["dlq-reason"] == b"rejected"
+    assert headers["dlq-error"] == b"no such issue"
+    assert headers["dlq-offset"] == b"41"
+    assert from_kafka(letter.key, letter.value, letter.headers).id == env.id  # replayable as is
+    assert await _effects(storage) == 0
+    # The inbox row was rolled back with the effect: a replay after a fix is applied.
+    consumer.handler = _handler(storage)
+    await consumer.process(_record(env, 42))
+    assert await _effects(storage) == 1
+
+
+async def test_the_dead_letter_waits_for_the_broker(storage: Storage) -> None:
+    sink = ListSink(fail_next=2)
+    consumer = EventConsumer("test", storage, _handler(storage), sink, max_backoff=0.01)
+    await consumer.process(FakeRecord(TOPIC, 0, 0, b"k", b"{}", [("ce_id", b"x")]))
+    assert len(sink.sent) == 1
+    assert dict(sink.sent[0][1].headers)["dlq-reason"] == b"invalid-envelope"
+
+
+async def test_the_relay_marks_rows_sent_only_after_the_broker_acknowledged(
+    storage: Storage,
+) -> None:
+    sink = ListSink(fail_next=1)
+    relay = OutboxRelay(storage, sink)
+    async with storage.unit_of_work() as uow:
+        first = await uow.emit(TOPIC, _escalation())
+        second = await uow.emit(TOPIC, _escalation())
+        await uow.commit()
+    with pytest.raises(ConnectionError):
+        await relay.drain_once()
+    assert (await relay.backlog())[0] == 2
+    assert await relay.drain_once() == 2
+    assert [from_kafka(r.key, r.value, r.headers).id for _, r in sink.sent] == [first.id, second.id]
+    assert [first.sequence, second.sequence] == [1, 2]
+    assert (await relay.backlog()) == (0, None)
+
+
+async def test_a_rolled_back_unit_of_work_leaves_no_event(storage: Storage) -> None:
+    relay = OutboxRelay(storage, ListSink())
+    with pytest.raises(RuntimeError):
+        async with storage.unit_of_work() as uow:
+            await uow.emit(TOPIC, _escalation())
+            raise RuntimeError("the state change failed")
+    assert (await relay.backlog())[0] == 0
+    async with storage.unit_of_work() as uow:
+        numbered = await uow.emit(TOPIC, _escalation())
+        await uow.commit()
+    assert numbered.sequence == 1  # the rolled-back number was not used: no gap
