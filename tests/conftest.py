@@ -12,14 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+
 from devstack.smtp_sink import MailStore, start_sink
 from devstack.stack import ServiceSpec, Stack, network_specs
 from samverkan_shared.kafka import ensure_topics
 from samverkan_shared.registry import load_regions
 from samverkan_shared.settings import DEV_API_TOKEN
 from samverkan_shared.topics import all_topics
-
-from tests.infra import kafka_bootstrap, postgres_admin_dsn, test_databases
+from tests.infra import fresh_databases, kafka_bootstrap, postgres_admin_dsn
 
 SERVICES = [
     "national-council",
@@ -53,7 +53,7 @@ def bootstrap() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def databases() -> Iterator[dict[str, str]]:
-    with postgres_admin_dsn() as admin, test_databases(admin, SERVICES) as urls:
+    with postgres_admin_dsn() as admin, fresh_databases(admin, SERVICES) as urls:
         yield urls
 
 

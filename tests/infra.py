@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
 from devstack.broker import Tansu, free_port
 from samverkan_shared.envelope import Envelope, to_kafka
 
@@ -24,11 +25,11 @@ __all__ = [
     "docker_available",
     "end_offsets",
     "eventually",
+    "fresh_databases",
     "kafka_bootstrap",
     "postgres_admin_dsn",
     "read_topic",
     "send",
-    "test_databases",
 ]
 
 T = TypeVar("T")
@@ -83,7 +84,7 @@ def postgres_admin_dsn() -> Iterator[str]:
 
 
 @contextmanager
-def test_databases(admin_dsn: str, names: list[str]) -> Iterator[dict[str, str]]:
+def fresh_databases(admin_dsn: str, names: list[str]) -> Iterator[dict[str, str]]:
     """One fresh database per name for this run; all dropped afterwards."""
     run = uuid.uuid4().hex[:8]
     dbs = {name: f"samverkan_t{run}_{name.replace('-', '_').replace('.', '_')}" for name in names}

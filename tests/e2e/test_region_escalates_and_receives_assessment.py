@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+
 from samverkan_shared.registry import load_regions
 from samverkan_shared.topics import downstream, upstream
-
 from tests.conftest import Network
 from tests.infra import eventually, read_topic
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from samverkan_shared.topics import upstream
 
+from samverkan_shared.topics import upstream
 from tests.conftest import Network
 from tests.infra import end_offsets
 

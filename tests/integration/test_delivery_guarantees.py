@@ -8,10 +8,10 @@ from typing import Any
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
+
 from samverkan_shared.contracts import EscalationAmended, InformationRequested, IssueEscalated
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope, region_source, to_kafka
 from samverkan_shared.topics import dead_letter, downstream, upstream
-
 from tests.conftest import Network
 from tests.infra import eventually, read_topic, send
 

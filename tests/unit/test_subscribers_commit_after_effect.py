@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi import FastAPI
+
 from national_council.bootstrap import build as build_national
 from national_council.settings import NationalSettings
 from notifications.bootstrap import build as build_notifications

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -13,8 +14,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from samverkan_shared.db import make_engine
+from samverkan_shared.migrations import upgrade
 from samverkan_shared.settings import ServiceSettings
-from samverkan_shared.uow import Storage
 
 __all__ = ["service_cli"]
 
@@ -35,10 +37,7 @@ def _load(settings_cls: type[S]) -> S:
 
 
 def service_cli(
-    name: str,
-    settings_cls: type[S],
-    build: Callable[[S], FastAPI],
-    storage_of: Callable[[S], Storage],
+    name: str, settings_cls: type[S], build: Callable[[S], FastAPI], migrations: Path
 ) -> typer.Typer:
     """A Typer app with the service's subcommands."""
     app = typer.Typer(name=name, help=f"The {name} service.", no_args_is_help=True)
@@ -56,16 +55,18 @@ def service_cli(
         )
 
     @app.command()
-    def migrate() -> None:
-        """Create the service's tables in its database."""
+    def migrate(revision: str = typer.Argument("head", help="Alembic revision")) -> None:
+        """Bring the service's database to a revision (Alembic; head by default)."""
         settings = _load(settings_cls)
 
         async def run() -> None:
-            storage = storage_of(settings)
-            await storage.create_schema()
-            await storage.engine.dispose()
+            engine = make_engine(settings.database_url)
+            try:
+                await upgrade(engine, migrations, revision)
+            finally:
+                await engine.dispose()
 
         asyncio.run(run())
-        _err.print(f"[green]schema of {name} is up to date[/green]")
+        _err.print(f"[green]{name}: database at {revision}[/green]")
 
     return app

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -17,6 +18,7 @@ from samverkan_shared.db import make_engine
 from samverkan_shared.http import install, token_guard
 from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
 from samverkan_shared.logs import get_logger
+from samverkan_shared.migrations import upgrade
 from samverkan_shared.relay import OutboxRelay
 from samverkan_shared.settings import ServiceSettings
 from samverkan_shared.uow import Storage
@@ -33,6 +35,7 @@ class Runtime:
     name: str
     settings: ServiceSettings
     metadata: MetaData
+    migrations: Path
     storage: Storage = field(init=False)
     broker: KafkaBroker = field(init=False)
     relay: OutboxRelay = field(init=False)
@@ -58,10 +61,10 @@ class Runtime:
         return consumer
 
     @contextlib.asynccontextmanager
-    async def running(self, *, create_schema: bool = True) -> AsyncIterator[Runtime]:
+    async def running(self) -> AsyncIterator[Runtime]:
         """Start everything; stop it all on exit (Ctrl-C included)."""
-        if create_schema:
-            await self.storage.create_schema()
+        if self.settings.migrate_on_start:
+            await upgrade(self.storage.engine, self.migrations)
         await self.broker.start()
         for work in (self.relay.run, *self.workers):
             self._tasks.append(asyncio.create_task(work(), name=f"{self.name}:{work.__name__}"))

@@ -71,6 +71,9 @@ class ServiceSettings(KafkaSettings, DatabaseSettings, HttpSettings):
         None, description="Default: console in development, JSON in production"
     )
     log_level: str = "INFO"
+    migrate_on_start: bool = Field(
+        True, description="Apply migrations at start; off where a migration job runs first"
+    )
     outbox_idle_poll_seconds: float = Field(
         1.0, gt=0, description="Relay safety poll; commits wake it at once"
     )

@@ -8,6 +8,8 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import Column, MetaData, String, Table, func, select
+
 from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.contracts import Event, IssueEscalated
 from samverkan_shared.db import make_engine
@@ -15,7 +17,6 @@ from samverkan_shared.envelope import Envelope, from_kafka, region_source, to_ka
 from samverkan_shared.errors import Rejected
 from samverkan_shared.relay import OutboxRelay
 from samverkan_shared.uow import Storage, UnitOfWork
-from sqlalchemy import Column, MetaData, String, Table, func, select
 
 from .fakes import FakeRecord, ListSink
 

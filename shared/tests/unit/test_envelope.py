@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+
 from samverkan_shared.contracts import IssueEscalated
 from samverkan_shared.envelope import Envelope, decode_event, from_kafka, region_source, to_kafka
 from samverkan_shared.errors import ContractViolation, EnvelopeError, UnknownEventType

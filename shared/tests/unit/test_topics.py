@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from samverkan_shared import registry
 from samverkan_shared.topics import all_topics, dead_letter, downstream, region_of_topic, upstream
 

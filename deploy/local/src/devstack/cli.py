@@ -13,13 +13,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from samverkan_shared.kafka import ensure_topics
-from samverkan_shared.settings import DEV_API_TOKEN
-from samverkan_shared.topics import all_topics
 
 from devstack.broker import Tansu
 from devstack.mail_viewer import serve_sink
 from devstack.stack import ServiceSpec, Stack, network_specs
+from samverkan_shared.kafka import ensure_topics
+from samverkan_shared.settings import DEV_API_TOKEN
+from samverkan_shared.topics import all_topics
 
 app = typer.Typer(help="The Samverkan network on one machine.", no_args_is_help=True)
 console = Console(width=max(Console().width, 100))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
 from samverkan_shared.registry import load_regions
 
 __all__ = ["ServiceSpec", "Stack", "network_specs"]

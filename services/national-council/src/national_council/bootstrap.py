@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
-from samverkan_shared.db import make_engine
-from samverkan_shared.logs import configure_logging
-from samverkan_shared.registry import load_regions
-from samverkan_shared.runtime import Runtime
-from samverkan_shared.topics import upstream
-from samverkan_shared.uow import Storage
 
 from national_council.adapters.tables import metadata
 from national_council.entrypoints.http import build_router
 from national_council.service_layer.commands import NationalCommands
 from national_council.service_layer.dialogue import UpstreamHandler
 from national_council.settings import NationalSettings
+from samverkan_shared.logs import configure_logging
+from samverkan_shared.registry import load_regions
+from samverkan_shared.runtime import Runtime
+from samverkan_shared.topics import upstream
 
-__all__ = ["build", "storage"]
+__all__ = ["MIGRATIONS", "build"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 NAME = "national-council"
-
-
-def storage(settings: NationalSettings) -> Storage:
-    """The service's database, for commands that need no broker (migrate)."""
-    return Storage(make_engine(settings.database_url), metadata)
 
 
 def build(settings: NationalSettings) -> FastAPI:
     """The ASGI app: the queue API, the consumer of every region's upstream topic, the relay."""
     configure_logging(NAME, json=settings.json_logs, level=settings.log_level)
-    runtime = Runtime(NAME, settings, metadata)
+    runtime = Runtime(NAME, settings, metadata, MIGRATIONS)
     topics = [upstream(r.code) for r in load_regions()]
     runtime.consume(topics, UpstreamHandler(settings.service_levels()), group_id=NAME)
     commands = NationalCommands(runtime.storage)

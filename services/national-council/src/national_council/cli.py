@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from national_council.bootstrap import MIGRATIONS, build
+from national_council.settings import NationalSettings
 from samverkan_shared.cli import service_cli
 
-from national_council.bootstrap import build, storage
-from national_council.settings import NationalSettings
-
-app = service_cli("national-council", NationalSettings, build, storage)
+app = service_cli("national-council", NationalSettings, build, MIGRATIONS)
 
 if __name__ == "__main__":
     app()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pydantic import Field
-from samverkan_shared.contracts import Urgency
-from samverkan_shared.settings import ServiceSettings
 
 from national_council.domain.model import ServiceLevels
+from samverkan_shared.contracts import Urgency
+from samverkan_shared.settings import ServiceSettings
 
 __all__ = ["NationalSettings"]
 

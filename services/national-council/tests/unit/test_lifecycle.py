@@ -6,6 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from national_council.domain.model import (
     LIFECYCLE,
     NationalState,

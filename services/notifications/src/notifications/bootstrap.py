@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
-from samverkan_shared.db import make_engine
-from samverkan_shared.logs import configure_logging
-from samverkan_shared.registry import load_regions
-from samverkan_shared.runtime import Runtime
-from samverkan_shared.topics import downstream, upstream
-from samverkan_shared.uow import Storage
 
 from notifications.adapters.tables import metadata
 from notifications.entrypoints.http import build_router
 from notifications.service_layer.intake import IntakeHandler
 from notifications.service_layer.sender import EmailSender
 from notifications.settings import NotificationSettings
+from samverkan_shared.logs import configure_logging
+from samverkan_shared.registry import load_regions
+from samverkan_shared.runtime import Runtime
+from samverkan_shared.topics import downstream, upstream
 
-__all__ = ["build", "storage"]
+__all__ = ["MIGRATIONS", "build"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 NAME = "notifications"
-
-
-def storage(settings: NotificationSettings) -> Storage:
-    """The service's database, for commands that need no broker (migrate)."""
-    return Storage(make_engine(settings.database_url), metadata)
 
 
 def build(settings: NotificationSettings) -> FastAPI:
     """The ASGI app: HTTP API, a consumer of every dialogue topic, and the e-mail sender."""
     configure_logging(NAME, json=settings.json_logs, level=settings.log_level)
-    runtime = Runtime(NAME, settings, metadata)
+    runtime = Runtime(NAME, settings, metadata, MIGRATIONS)
     regions = [r.code for r in load_regions()]
     topics = [upstream(r) for r in regions] + [downstream(r) for r in regions]
     runtime.consume(topics, IntakeHandler(), group_id=NAME)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from notifications.bootstrap import MIGRATIONS, build
+from notifications.settings import NotificationSettings
 from samverkan_shared.cli import service_cli
 
-from notifications.bootstrap import build, storage
-from notifications.settings import NotificationSettings
-
-app = service_cli("notifications", NotificationSettings, build, storage)
+app = service_cli("notifications", NotificationSettings, build, MIGRATIONS)
 
 if __name__ == "__main__":
     app()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import Field
+
 from samverkan_shared.settings import ServiceSettings
 
 __all__ = ["NotificationSettings"]

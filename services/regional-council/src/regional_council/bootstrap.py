@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
-from samverkan_shared.db import make_engine
-from samverkan_shared.logs import configure_logging
-from samverkan_shared.runtime import Runtime
-from samverkan_shared.topics import downstream
-from samverkan_shared.uow import Storage
 
 from regional_council.adapters.tables import metadata
 from regional_council.entrypoints.http import build_router
 from regional_council.service_layer.commands import RegionalCommands
 from regional_council.service_layer.dialogue import DownstreamHandler
 from regional_council.settings import RegionalSettings
+from samverkan_shared.logs import configure_logging
+from samverkan_shared.runtime import Runtime
+from samverkan_shared.topics import downstream
 
-__all__ = ["build", "storage"]
+__all__ = ["MIGRATIONS", "build"]
 
-
-def storage(settings: RegionalSettings) -> Storage:
-    """The service's database, for commands that need no broker (migrate)."""
-    return Storage(make_engine(settings.database_url), metadata)
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: RegionalSettings) -> FastAPI:
@@ -32,7 +29,7 @@ def build(settings: RegionalSettings) -> FastAPI:
         level=settings.log_level,
         region=settings.region,
     )
-    runtime = Runtime(name, settings, metadata)
+    runtime = Runtime(name, settings, metadata, MIGRATIONS)
     runtime.consume(
         [downstream(settings.region)], DownstreamHandler(settings.region), group_id=name
     )

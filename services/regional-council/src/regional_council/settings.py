@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import Field, field_validator
+
 from samverkan_shared.registry import region_codes
 from samverkan_shared.settings import ServiceSettings
 

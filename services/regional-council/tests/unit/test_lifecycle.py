@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from regional_council.domain.model import LIFECYCLE, RegionalState
 from regional_council.settings import RegionalSettings
 from samverkan_shared.statemachine import IllegalTransition

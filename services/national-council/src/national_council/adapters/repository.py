@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from samverkan_shared.statemachine import NotFound
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +18,7 @@ from national_council.adapters.tables import (
     transitions,
 )
 from national_council.domain.model import NationalState, path_to
+from samverkan_shared.statemachine import NotFound
 
 __all__ = ["advance", "get_issue", "issue_by_regional_id", "now"]
 

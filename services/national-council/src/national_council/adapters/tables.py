@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from samverkan_shared.db import UTCDateTime
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -17,6 +16,10 @@ from sqlalchemy import (
     Text,
 )
 
+from samverkan_shared.db import UTCDateTime
+from samverkan_shared.inbox import define_inbox
+from samverkan_shared.outbox import define_outbox
+
 __all__ = [
     "acknowledgements",
     "amendments",
@@ -30,6 +33,9 @@ __all__ = [
 ]
 
 metadata = MetaData()
+# The service owns its outbox and inbox like any other table (and migrates them).
+define_outbox(metadata)
+define_inbox(metadata)
 
 issues = Table(
     "issues",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from samverkan_shared.uow import Storage
 
 from national_council.adapters import repository as repo
 from national_council.entrypoints.schemas import AssessmentIn, InformationRequestIn, TextIn
 from national_council.service_layer.commands import NationalCommands, NewAssessment
+from samverkan_shared.uow import Storage
 
 __all__ = ["build_router"]
 

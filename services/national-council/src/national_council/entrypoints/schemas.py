@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
 from samverkan_shared.contracts.base import AreaCode, LongText, RegionCode, ShortText
 
 __all__ = ["AssessmentIn", "InformationRequestIn", "TextIn"]

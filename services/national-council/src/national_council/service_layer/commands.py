@@ -8,6 +8,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from sqlalchemy import select
+
+from national_council.adapters import repository as repo
+from national_council.adapters.tables import assessment_links, assessments, information_requests
+from national_council.domain.model import NationalState, fingerprint
 from samverkan_shared.contracts import (
     AssessmentPublished,
     EscalationDeclined,
@@ -21,11 +26,6 @@ from samverkan_shared.registry import load_regions
 from samverkan_shared.statemachine import Conflict
 from samverkan_shared.topics import downstream
 from samverkan_shared.uow import Storage, UnitOfWork
-from sqlalchemy import select
-
-from national_council.adapters import repository as repo
-from national_council.adapters.tables import assessment_links, assessments, information_requests
-from national_council.domain.model import NationalState, fingerprint
 
 __all__ = ["NationalCommands", "NewAssessment"]
 

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from sqlalchemy import update
+
+from national_council.adapters import repository as repo
+from national_council.adapters.tables import (
+    acknowledgements,
+    amendments,
+    consultation_responses,
+    information_requests,
+    issues,
+)
+from national_council.domain.model import LIFECYCLE, NationalState, ServiceLevels
 from samverkan_shared.contracts import (
     AssessmentAcknowledged,
     ConsultationResponded,
@@ -20,17 +31,6 @@ from samverkan_shared.errors import Rejected
 from samverkan_shared.statemachine import NotFound
 from samverkan_shared.topics import downstream, region_of_topic
 from samverkan_shared.uow import UnitOfWork
-from sqlalchemy import update
-
-from national_council.adapters import repository as repo
-from national_council.adapters.tables import (
-    acknowledgements,
-    amendments,
-    consultation_responses,
-    information_requests,
-    issues,
-)
-from national_council.domain.model import LIFECYCLE, NationalState, ServiceLevels
 
 __all__ = ["UpstreamHandler"]
 

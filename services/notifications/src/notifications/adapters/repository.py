@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from samverkan_shared.statemachine import NotFound
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.adapters.tables import deliveries, subscriptions
 from notifications.domain.model import DeliveryStatus
+from samverkan_shared.statemachine import NotFound
 
 __all__ = [
     "active_subscriptions",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from samverkan_shared.uow import Storage
 
 from notifications.adapters import repository as repo
 from notifications.domain.model import DeliveryStatus
 from notifications.entrypoints.schemas import SubscriptionIn
+from samverkan_shared.uow import Storage
 
 __all__ = ["build_router"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from samverkan_shared.contracts import EVENT_TYPES
 from samverkan_shared.contracts.base import RegionCode
 

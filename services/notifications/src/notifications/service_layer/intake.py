@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from samverkan_shared.contracts import Event
-from samverkan_shared.db import insert_ignore
-from samverkan_shared.envelope import Envelope
-from samverkan_shared.uow import UnitOfWork
-
 from notifications.adapters import repository as repo
 from notifications.adapters.tables import deliveries
 from notifications.domain.model import EMAIL, DeliveryStatus
 from notifications.service_layer.matching import concerned_regions, matches
 from notifications.service_layer.rendering import render
+from samverkan_shared.contracts import Event
+from samverkan_shared.db import insert_ignore
+from samverkan_shared.envelope import Envelope
+from samverkan_shared.uow import UnitOfWork
 
 __all__ = ["IntakeHandler"]
 

@@ -10,15 +10,15 @@ from email.utils import formatdate
 from typing import Any
 
 import aiosmtplib
-from samverkan_shared.drain import DrainLoop
-from samverkan_shared.logs import get_logger
-from samverkan_shared.uow import Storage
 from sqlalchemy import update
 
 from notifications.adapters import repository as repo
 from notifications.adapters.tables import deliveries
 from notifications.domain.model import DeliveryStatus, retry_delay
 from notifications.settings import NotificationSettings
+from samverkan_shared.drain import DrainLoop
+from samverkan_shared.logs import get_logger
+from samverkan_shared.uow import Storage
 
 __all__ = ["EmailSender", "Transport"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from samverkan_shared.statemachine import NotFound
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regional_council.adapters.tables import assessments, information_requests, issues
 from regional_council.domain.model import LIFECYCLE, RegionalState
+from samverkan_shared.statemachine import NotFound
 
 __all__ = ["get_issue", "list_issues", "move", "open_requests"]
 

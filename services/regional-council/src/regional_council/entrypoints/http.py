@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
-from samverkan_shared.uow import Storage
 from sqlalchemy import select
 
 from regional_council.adapters import repository as repo
@@ -20,6 +19,7 @@ from regional_council.entrypoints.schemas import (
     ReasonIn,
 )
 from regional_council.service_layer.commands import Escalation, NewIssue, RegionalCommands
+from samverkan_shared.uow import Storage
 
 __all__ = ["build_router"]
 

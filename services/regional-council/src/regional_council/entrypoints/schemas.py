@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from samverkan_shared.contracts.base import AreaCode, LongText, RegionCode, ShortText, Urgency
 from samverkan_shared.contracts.upstream import ActorType
 

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
+from sqlalchemy import select, update
+
+from regional_council.adapters import repository as repo
+from regional_council.adapters.tables import assessments, information_requests, issues
+from regional_council.domain.model import RegionalState
 from samverkan_shared.contracts import (
     AssessmentAcknowledged,
     EscalationAmended,
@@ -19,11 +24,6 @@ from samverkan_shared.envelope import Envelope, region_source
 from samverkan_shared.statemachine import NotFound
 from samverkan_shared.topics import upstream
 from samverkan_shared.uow import Storage, UnitOfWork
-from sqlalchemy import select, update
-
-from regional_council.adapters import repository as repo
-from regional_council.adapters.tables import assessments, information_requests, issues
-from regional_council.domain.model import RegionalState
 
 __all__ = ["Escalation", "NewIssue", "RegionalCommands"]
 

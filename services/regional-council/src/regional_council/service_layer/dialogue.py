@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from regional_council.adapters import repository as repo
+from regional_council.adapters.tables import (
+    assessments,
+    consultations,
+    information_requests,
+    issues,
+)
+from regional_council.domain.model import LIFECYCLE, RegionalState
 from samverkan_shared.contracts import (
     AssessmentPublished,
     AssessmentRevised,
@@ -18,16 +28,6 @@ from samverkan_shared.db import insert_ignore
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope
 from samverkan_shared.errors import Rejected
 from samverkan_shared.uow import UnitOfWork
-from sqlalchemy import update
-
-from regional_council.adapters import repository as repo
-from regional_council.adapters.tables import (
-    assessments,
-    consultations,
-    information_requests,
-    issues,
-)
-from regional_council.domain.model import LIFECYCLE, RegionalState
 
 __all__ = ["DownstreamHandler"]
 

@@ -1,0 +1,84 @@
+"""Alembic for every service: one env.py body, and upgrade/downgrade callable from code.
+
+A service's ``migrations/env.py`` is two lines (``run_env(metadata)``); its revisions live in
+``migrations/versions``. Operators run ``<service> migrate`` or
+``alembic -c services/<service>/alembic.ini upgrade head``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from samverkan_shared.db import make_engine
+
+__all__ = ["alembic_config", "downgrade", "run_env", "upgrade"]
+
+URL_ENV = "SAMVERKAN_DATABASE_URL"
+
+
+def alembic_config(script_location: Path, url: str | None = None) -> Config:
+    """A Config for a service's migrations folder, without an ini file."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _run(connection: Connection, metadata: MetaData) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by copying
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of every service's env.py: online migrations on the async engine."""
+    shared: Connection | None = context.config.attributes.get("connection")
+    if shared is not None:
+        _run(shared, metadata)
+        return
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get(URL_ENV)
+    if not url:
+        raise RuntimeError(f"set {URL_ENV} (or sqlalchemy.url) to migrate")
+
+    async def online() -> None:
+        engine = make_engine(url)
+        async with engine.connect() as conn:
+            await conn.run_sync(_run, metadata)
+            await conn.commit()
+        await engine.dispose()
+
+    asyncio.run(online())
+
+
+def _with_connection(conn: Connection, cfg: Config, action: Any, revision: str) -> None:
+    cfg.attributes["connection"] = conn
+    action(cfg, revision)
+
+
+async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
+    """Bring the database to a revision (head by default), on the service's own engine."""
+    cfg = alembic_config(script_location)
+    async with engine.begin() as conn:
+        await conn.run_sync(_with_connection, cfg, command.upgrade, revision)
+
+
+async def downgrade(engine: AsyncEngine, script_location: Path, revision: str = "base") -> None:
+    """Take the database back to a revision (empty by default)."""
+    cfg = alembic_config(script_location)
+    async with engine.begin() as conn:
+        await conn.run_sync(_with_connection, cfg, command.downgrade, revision)
