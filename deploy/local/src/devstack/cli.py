@@ -124,12 +124,15 @@ def _start(
 
 
 def _print_tour(specs: list[ServiceSpec], mail_port: int, took: float) -> None:
-    table = Table(title=f"Samverkan is running (ready in {took:.1f} s)")
-    for col in ("service", "URL (OpenAPI at /docs)", "log"):
-        table.add_column(col, no_wrap=True)
+    table = Table(
+        title=f"Samverkan is running (ready in {took:.1f} s)",
+        caption="OpenAPI at <URL>/docs · logs in .run/logs/<service>.log · data in .run/data/",
+    )
+    table.add_column("service", no_wrap=True)
+    table.add_column("URL", no_wrap=True)
     for spec in specs:
-        table.add_row(spec.name, spec.url, f".run/logs/{spec.name}.log")
-    table.add_row("captured mail", f"http://127.0.0.1:{mail_port}", ".run/mail/*.eml")
+        table.add_row(spec.name, spec.url)
+    table.add_row("captured mail", f"http://127.0.0.1:{mail_port}  (files: .run/mail/)")
     console.print(table)
     console.print(
         f"API token (development): [bold]{DEV_API_TOKEN}[/bold]   Ctrl-C stops everything."
