@@ -74,9 +74,14 @@ def postgres_admin_dsn() -> Iterator[str]:
     if os.environ.get(POSTGRES_ENV):
         yield os.environ[POSTGRES_ENV]
         return
-    if _port_open("127.0.0.1", 5432) or not docker_available():
+    if _port_open("127.0.0.1", 5432):
         yield LOCAL_POSTGRES
         return
+    if not docker_available():
+        raise RuntimeError(
+            f"no PostgreSQL: nothing listens on 127.0.0.1:5432, no Docker engine answers, and "
+            f"{POSTGRES_ENV} is not set (e.g. postgresql://postgres@host:5432/postgres)"
+        )
     from testcontainers.postgres import PostgresContainer
 
     with PostgresContainer("postgres:16-alpine", driver=None) as pg:

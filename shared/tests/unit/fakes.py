@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from samverkan_shared.envelope import KafkaRecord
@@ -15,12 +16,14 @@ class ListSink:
 
     sent: list[tuple[str, KafkaRecord]] = field(default_factory=list)
     fail_next: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def send(self, topic: str, record: KafkaRecord) -> None:
         if self.fail_next:
             self.fail_next -= 1
             raise ConnectionError("broker unavailable")
         self.sent.append((topic, record))
+        self.arrived.set()
 
 
 @dataclass

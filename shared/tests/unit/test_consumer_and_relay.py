@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,3 +151,18 @@ async def test_a_rolled_back_unit_of_work_leaves_no_event(storage: Storage) -> N
         numbered = await uow.emit(TOPIC, _escalation())
         await uow.commit()
     assert numbered.sequence == 1  # the rolled-back number was not used: no gap
+
+
+async def test_the_relay_wakes_on_commit_instead_of_polling(storage: Storage) -> None:
+    sink = ListSink()
+    relay = OutboxRelay(storage, sink, idle_poll=3600)  # a poll would never come in this test
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.05)  # the relay has drained nothing and is asleep
+        async with storage.unit_of_work() as uow:
+            await uow.emit(TOPIC, _escalation())
+            await uow.commit()
+        await asyncio.wait_for(sink.arrived.wait(), 5)
+    finally:
+        task.cancel()
+    assert len(sink.sent) == 1
