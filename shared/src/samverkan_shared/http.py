@@ -9,14 +9,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from samverkan_shared.statemachine import Conflict, NotFound
 
-__all__ = ["BodySizeLimit", "health_router", "install", "token_guard"]
+__all__ = ["BodySizeLimit", "ResponseModel", "health_router", "install", "token_guard"]
 
 
 _bearer = HTTPBearer(auto_error=False)
+
+
+class ResponseModel(BaseModel):
+    """Base of every response body: each key is always present (null where no value)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
 def token_guard(expected: str) -> Callable[..., Awaitable[None]]:

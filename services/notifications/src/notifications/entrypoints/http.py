@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from notifications.adapters import repository as repo
 from notifications.domain.model import DeliveryStatus
+from notifications.entrypoints.responses import DeliveryOut, SubscriptionOut
 from notifications.entrypoints.schemas import SubscriptionIn
 from samverkan_shared.uow import Storage
 
@@ -18,7 +19,9 @@ def build_router(storage: Storage, guard: Any) -> APIRouter:
     """Every route of the API, behind the bearer-token guard."""
     router = APIRouter(dependencies=[Depends(guard)])
 
-    @router.post("/subscriptions", status_code=201, tags=["subscriptions"])
+    @router.post(
+        "/subscriptions", status_code=201, response_model=SubscriptionOut, tags=["subscriptions"]
+    )
     async def subscribe(body: SubscriptionIn) -> dict[str, Any]:
         """Ask for mail about events of some regions and types (empty lists: all)."""
         async with storage.engine.begin() as conn:
@@ -26,19 +29,21 @@ def build_router(storage: Storage, guard: Any) -> APIRouter:
                 conn, body.email, list(body.regions), list(body.event_types)
             )
 
-    @router.get("/subscriptions", tags=["subscriptions"])
+    @router.get("/subscriptions", response_model=list[SubscriptionOut], tags=["subscriptions"])
     async def list_subscriptions() -> list[dict[str, Any]]:
         """Every subscription, newest first."""
         async with storage.engine.connect() as conn:
             return await repo.list_subscriptions(conn)
 
-    @router.delete("/subscriptions/{subscription_id}", tags=["subscriptions"])
+    @router.delete(
+        "/subscriptions/{subscription_id}", response_model=SubscriptionOut, tags=["subscriptions"]
+    )
     async def unsubscribe(subscription_id: str) -> dict[str, Any]:
         """Stop a subscription; mail already recorded for it is still sent."""
         async with storage.engine.begin() as conn:
             return await repo.deactivate(conn, subscription_id)
 
-    @router.get("/deliveries", tags=["deliveries"])
+    @router.get("/deliveries", response_model=list[DeliveryOut], tags=["deliveries"])
     async def list_deliveries(
         subscriber_id: str | None = None,
         status: DeliveryStatus | None = None,

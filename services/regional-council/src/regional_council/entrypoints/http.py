@@ -10,6 +10,12 @@ from sqlalchemy import select
 
 from regional_council.adapters import repository as repo
 from regional_council.adapters.tables import consultations
+from regional_council.entrypoints.responses import (
+    AssessmentVersionOut,
+    ConsultationOut,
+    IssueDetailOut,
+    IssueOut,
+)
 from regional_council.entrypoints.schemas import (
     AmendmentIn,
     AnswerIn,
@@ -54,47 +60,55 @@ def build_router(commands: RegionalCommands, storage: Storage, guard: Any) -> AP
     router = APIRouter(dependencies=[Depends(guard)])
     region = commands.region
 
-    @router.post("/issues", status_code=201, tags=["issues"])
+    @router.post("/issues", status_code=201, response_model=IssueOut, tags=["issues"])
     async def open_issue(body: NewIssueIn) -> dict[str, Any]:
         """Register an issue the region handles itself."""
         return await commands.open_issue(_new_issue(body, region))
 
-    @router.post("/escalations", status_code=201, tags=["issues"])
+    @router.post("/escalations", status_code=201, response_model=IssueOut, tags=["issues"])
     async def escalate_now(body: EscalateNowIn) -> dict[str, Any]:
         """Register an issue and escalate it to the national council in one step."""
         return await commands.open_and_escalate(_new_issue(body, region), _escalation(body))
 
-    @router.post("/issues/{issue_id}/escalate", tags=["issues"])
+    @router.post("/issues/{issue_id}/escalate", response_model=IssueOut, tags=["issues"])
     async def escalate(issue_id: str, body: EscalationIn) -> dict[str, Any]:
         """Escalate an open issue."""
         return await commands.escalate(issue_id, _escalation(body))
 
-    @router.post("/issues/{issue_id}/amend", tags=["issues"])
+    @router.post("/issues/{issue_id}/amend", response_model=IssueOut, tags=["issues"])
     async def amend(issue_id: str, body: AmendmentIn) -> dict[str, Any]:
         """Add detail to an escalation."""
         return await commands.amend(issue_id, body.amendment)
 
-    @router.post("/issues/{issue_id}/withdraw", tags=["issues"])
+    @router.post("/issues/{issue_id}/withdraw", response_model=IssueOut, tags=["issues"])
     async def withdraw(issue_id: str, body: ReasonIn) -> dict[str, Any]:
         """Withdraw an escalation."""
         return await commands.withdraw(issue_id, body.reason)
 
-    @router.post("/issues/{issue_id}/resolve", tags=["issues"])
+    @router.post("/issues/{issue_id}/resolve", response_model=IssueOut, tags=["issues"])
     async def resolve(issue_id: str, body: ReasonIn) -> dict[str, Any]:
         """Resolve an issue regionally."""
         return await commands.resolve(issue_id, body.reason)
 
-    @router.post("/issues/{issue_id}/information-requests/{request_id}/answer", tags=["dialogue"])
+    @router.post(
+        "/issues/{issue_id}/information-requests/{request_id}/answer",
+        response_model=IssueOut,
+        tags=["dialogue"],
+    )
     async def answer(issue_id: str, request_id: str, body: AnswerIn) -> dict[str, Any]:
         """Answer the national council's request for information."""
         return await commands.answer_request(issue_id, request_id, body.answer)
 
-    @router.post("/assessments/{assessment_id}/versions/{version}/acknowledge", tags=["dialogue"])
+    @router.post(
+        "/assessments/{assessment_id}/versions/{version}/acknowledge",
+        response_model=AssessmentVersionOut,
+        tags=["dialogue"],
+    )
     async def acknowledge(assessment_id: str, version: int) -> dict[str, Any]:
         """Confirm that the region received a national assessment version."""
         return await commands.acknowledge(assessment_id, version)
 
-    @router.get("/issues", tags=["issues"])
+    @router.get("/issues", response_model=list[IssueOut], tags=["issues"])
     async def list_issues(
         state: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100
     ) -> list[dict[str, Any]]:
@@ -102,19 +116,19 @@ def build_router(commands: RegionalCommands, storage: Storage, guard: Any) -> AP
         async with storage.engine.connect() as conn:
             return await repo.list_issues(conn, region, state, limit)
 
-    @router.get("/issues/{issue_id}", tags=["issues"])
+    @router.get("/issues/{issue_id}", response_model=IssueDetailOut, tags=["issues"])
     async def get_issue(issue_id: str) -> dict[str, Any]:
         """One issue with its information requests."""
         async with storage.engine.connect() as conn:
             return await repo.issue_detail(conn, region, issue_id)
 
-    @router.get("/assessments", tags=["dialogue"])
+    @router.get("/assessments", response_model=list[AssessmentVersionOut], tags=["dialogue"])
     async def list_assessments() -> list[dict[str, Any]]:
         """Every national assessment version this region received."""
         async with storage.engine.connect() as conn:
             return await repo.list_assessments(conn)
 
-    @router.get("/consultations", tags=["dialogue"])
+    @router.get("/consultations", response_model=list[ConsultationOut], tags=["dialogue"])
     async def list_consultations() -> list[dict[str, Any]]:
         """Consultations the national council opened to this region."""
         async with storage.engine.connect() as conn:
