@@ -21,7 +21,7 @@ from samverkan_shared.contracts import (
     Urgency,
 )
 from samverkan_shared.envelope import Envelope, region_source
-from samverkan_shared.statemachine import NotFound
+from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import upstream
 from samverkan_shared.uow import Storage, UnitOfWork
 
@@ -155,7 +155,7 @@ class RegionalCommands:
         async with self.storage.unit_of_work() as uow:
             issue = await repo.get_issue(uow.conn, self.region, issue_id)
             if issue["state"] not in (RegionalState.ESCALATED, RegionalState.INFORMATION_REQUESTED):
-                raise repo_state_error(issue, "amended")
+                raise _state_conflict(issue, "amended")
             event = EscalationAmended(
                 issue_id=UUID(issue_id),
                 region=self.region,
@@ -231,10 +231,10 @@ class RegionalCommands:
         return {**dict(row._mapping), "acknowledged_at": at}
 
 
-class AlreadyDone(Exception):
+class AlreadyDone(Conflict):
     """The command was already carried out and cannot be repeated (409)."""
 
 
-def repo_state_error(issue: dict[str, Any], verb: str) -> AlreadyDone:
+def _state_conflict(issue: dict[str, Any], verb: str) -> Conflict:
     """A 409 naming the current state."""
-    return AlreadyDone(f"regional issue is '{issue['state']}'; it cannot be {verb}")
+    return Conflict(f"regional issue is '{issue['state']}'; it cannot be {verb}")
