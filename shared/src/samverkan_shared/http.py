@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
@@ -14,10 +14,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from samverkan_shared.statemachine import Conflict, NotFound
 
-__all__ = ["BodySizeLimit", "ResponseModel", "health_router", "install", "token_guard"]
+__all__ = ["BodySizeLimit", "IdPath", "ResponseModel", "health_router", "install", "token_guard"]
 
 
 _bearer = HTTPBearer(auto_error=False)
+
+IdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="A UUID",
+    ),
+]
+"""An id in a URL path: anything but a UUID is a 422 naming the parameter, not a lookup."""
 
 
 class ResponseModel(BaseModel):

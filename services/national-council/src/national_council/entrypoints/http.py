@@ -16,6 +16,7 @@ from national_council.entrypoints.responses import (
 )
 from national_council.entrypoints.schemas import AssessmentIn, InformationRequestIn, TextIn
 from national_council.service_layer.commands import NationalCommands, NewAssessment
+from samverkan_shared.http import IdPath
 from samverkan_shared.uow import Storage
 
 __all__ = ["build_router"]
@@ -38,7 +39,7 @@ def build_router(commands: NationalCommands, storage: Storage, guard: Any) -> AP
             return await repo.list_issues(conn, state, region, limit)
 
     @router.get("/issues/{issue_id}", response_model=IssueDetailOut, tags=["queue"])
-    async def get_issue(issue_id: str) -> dict[str, Any]:
+    async def get_issue(issue_id: IdPath) -> dict[str, Any]:
         """One issue with its audit trail and information requests."""
         async with storage.engine.connect() as conn:
             return await repo.issue_detail(conn, issue_id)
@@ -49,17 +50,17 @@ def build_router(commands: NationalCommands, storage: Storage, guard: Any) -> AP
         response_model=RequestCreatedOut,
         tags=["dialogue"],
     )
-    async def request_information(issue_id: str, body: InformationRequestIn) -> dict[str, Any]:
+    async def request_information(issue_id: IdPath, body: InformationRequestIn) -> dict[str, Any]:
         """Ask the region for information; the issue waits on the region."""
         return await commands.request_information(issue_id, body.question, body.due_at, STAFF)
 
     @router.post("/issues/{issue_id}/decline", response_model=IssueOut, tags=["dialogue"])
-    async def decline(issue_id: str, body: TextIn) -> dict[str, Any]:
+    async def decline(issue_id: IdPath, body: TextIn) -> dict[str, Any]:
         """Return the escalation to the regional level with guidance."""
         return await commands.decline(issue_id, body.text, STAFF)
 
     @router.post("/issues/{issue_id}/close", response_model=IssueOut, tags=["dialogue"])
-    async def close(issue_id: str, body: TextIn) -> dict[str, Any]:
+    async def close(issue_id: IdPath, body: TextIn) -> dict[str, Any]:
         """Close an assessed issue with its resolution."""
         return await commands.close(issue_id, body.text, STAFF)
 
@@ -84,7 +85,7 @@ def build_router(commands: NationalCommands, storage: Storage, guard: Any) -> AP
     @router.get(
         "/assessments/{assessment_id}", response_model=AssessmentDetailOut, tags=["assessments"]
     )
-    async def get_assessment(assessment_id: str) -> dict[str, Any]:
+    async def get_assessment(assessment_id: IdPath) -> dict[str, Any]:
         """Versions, answered issues and acknowledgements of an assessment."""
         async with storage.engine.connect() as conn:
             return await repo.assessment_detail(conn, assessment_id)

@@ -10,6 +10,7 @@ from notifications.adapters import repository as repo
 from notifications.domain.model import DeliveryStatus
 from notifications.entrypoints.responses import DeliveryOut, SubscriptionOut
 from notifications.entrypoints.schemas import SubscriptionIn
+from samverkan_shared.http import IdPath
 from samverkan_shared.uow import Storage
 
 __all__ = ["build_router"]
@@ -38,7 +39,7 @@ def build_router(storage: Storage, guard: Any) -> APIRouter:
     @router.delete(
         "/subscriptions/{subscription_id}", response_model=SubscriptionOut, tags=["subscriptions"]
     )
-    async def unsubscribe(subscription_id: str) -> dict[str, Any]:
+    async def unsubscribe(subscription_id: IdPath) -> dict[str, Any]:
         """Stop a subscription; mail already recorded for it is still sent."""
         async with storage.engine.begin() as conn:
             return await repo.deactivate(conn, subscription_id)

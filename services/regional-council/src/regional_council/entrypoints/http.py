@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 
@@ -25,6 +25,7 @@ from regional_council.entrypoints.schemas import (
     ReasonIn,
 )
 from regional_council.service_layer.commands import Escalation, NewIssue, RegionalCommands
+from samverkan_shared.http import IdPath
 from samverkan_shared.uow import Storage
 
 __all__ = ["build_router"]
@@ -71,22 +72,22 @@ def build_router(commands: RegionalCommands, storage: Storage, guard: Any) -> AP
         return await commands.open_and_escalate(_new_issue(body, region), _escalation(body))
 
     @router.post("/issues/{issue_id}/escalate", response_model=IssueOut, tags=["issues"])
-    async def escalate(issue_id: str, body: EscalationIn) -> dict[str, Any]:
+    async def escalate(issue_id: IdPath, body: EscalationIn) -> dict[str, Any]:
         """Escalate an open issue."""
         return await commands.escalate(issue_id, _escalation(body))
 
     @router.post("/issues/{issue_id}/amend", response_model=IssueOut, tags=["issues"])
-    async def amend(issue_id: str, body: AmendmentIn) -> dict[str, Any]:
+    async def amend(issue_id: IdPath, body: AmendmentIn) -> dict[str, Any]:
         """Add detail to an escalation."""
         return await commands.amend(issue_id, body.amendment)
 
     @router.post("/issues/{issue_id}/withdraw", response_model=IssueOut, tags=["issues"])
-    async def withdraw(issue_id: str, body: ReasonIn) -> dict[str, Any]:
+    async def withdraw(issue_id: IdPath, body: ReasonIn) -> dict[str, Any]:
         """Withdraw an escalation."""
         return await commands.withdraw(issue_id, body.reason)
 
     @router.post("/issues/{issue_id}/resolve", response_model=IssueOut, tags=["issues"])
-    async def resolve(issue_id: str, body: ReasonIn) -> dict[str, Any]:
+    async def resolve(issue_id: IdPath, body: ReasonIn) -> dict[str, Any]:
         """Resolve an issue regionally."""
         return await commands.resolve(issue_id, body.reason)
 
@@ -95,7 +96,7 @@ def build_router(commands: RegionalCommands, storage: Storage, guard: Any) -> AP
         response_model=IssueOut,
         tags=["dialogue"],
     )
-    async def answer(issue_id: str, request_id: str, body: AnswerIn) -> dict[str, Any]:
+    async def answer(issue_id: IdPath, request_id: IdPath, body: AnswerIn) -> dict[str, Any]:
         """Answer the national council's request for information."""
         return await commands.answer_request(issue_id, request_id, body.answer)
 
@@ -104,7 +105,9 @@ def build_router(commands: RegionalCommands, storage: Storage, guard: Any) -> AP
         response_model=AssessmentVersionOut,
         tags=["dialogue"],
     )
-    async def acknowledge(assessment_id: str, version: int) -> dict[str, Any]:
+    async def acknowledge(
+        assessment_id: IdPath, version: Annotated[int, Path(ge=1, le=1_000_000)]
+    ) -> dict[str, Any]:
         """Confirm that the region received a national assessment version."""
         return await commands.acknowledge(assessment_id, version)
 
@@ -117,7 +120,7 @@ def build_router(commands: RegionalCommands, storage: Storage, guard: Any) -> AP
             return await repo.list_issues(conn, region, state, limit)
 
     @router.get("/issues/{issue_id}", response_model=IssueDetailOut, tags=["issues"])
-    async def get_issue(issue_id: str) -> dict[str, Any]:
+    async def get_issue(issue_id: IdPath) -> dict[str, Any]:
         """One issue with its information requests."""
         async with storage.engine.connect() as conn:
             return await repo.issue_detail(conn, region, issue_id)
