@@ -16,7 +16,10 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml
-	$(UV) sync --all-packages --frozen --python $(PY)
+	$(UV) sync --all-packages --frozen --compile-bytecode --python $(PY)
+	@# Bytecode for our own (editable) sources too: a shell may set PYTHONDONTWRITEBYTECODE,
+	@# and then every service start would compile every module again (3.6 s instead of 1.3 s).
+	$(VENV)/bin/python -m compileall -q shared/src services/*/src deploy/local/src
 	@touch $@
 
 install: $(VENV)/.synced ## Install every package (uv workspace, locked, hashes checked)
