@@ -143,6 +143,14 @@ async def test_the_dialogue_end_to_end(network: Network) -> None:
     assert len(deliveries) == 1
     assert len(await _mail_to(network, "kansli@example.se")) == 1
 
+    # 8. an operator sees the same story in the metrics: applied events, nothing left unsent
+    metrics = (await national.get("/metrics")).text
+    applied = _sample(
+        metrics, 'samverkan_events_consumed_total{consumer="national-council",outcome="applied"}'
+    )
+    assert applied >= 2  # the escalation and the answer, at least
+    assert _sample(metrics, "samverkan_outbox_backlog") == 0
+
 
 async def test_what_the_services_publish_is_read_by_the_official_sdk(network: Network) -> None:
     """Every record on norra's two topics parses as a CloudEvent with our extensions."""
@@ -174,6 +182,11 @@ async def _json(client: Any, path: str, **kw: Any) -> Any:
     response = await client.get(path, **kw)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def _sample(metrics: str, name: str) -> float:
+    [line] = [m for m in metrics.splitlines() if m.startswith(name + " ")]
+    return float(line.rsplit(" ", 1)[1])
 
 
 async def _mail_to(network: Network, address: str) -> list[dict[str, str]]:

@@ -22,6 +22,7 @@ from samverkan_shared.envelope import Envelope, KafkaRecord, decode_event, from_
 from samverkan_shared.errors import PoisonMessage, Rejected
 from samverkan_shared.inbox import record_in_inbox
 from samverkan_shared.logs import get_logger
+from samverkan_shared.metrics import CONSUMED, HANDLER_SECONDS, RETRIES
 from samverkan_shared.relay import RecordSink
 from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import dead_letter
@@ -108,6 +109,7 @@ class EventConsumer:
                 return Rejected(f"database refused: {exc.orig}")
             except Exception:
                 self.outcome.retries += 1
+                RETRIES.labels(self.name).inc()
                 raise  # transient: the database or the broker is away; nothing is committed
             return None
 
@@ -124,11 +126,14 @@ class EventConsumer:
             )
             if not new:
                 self.outcome.duplicates += 1
+                CONSUMED.labels(self.name, "duplicate").inc()
                 log.info("duplicate event ignored", consumer=self.name)
                 return
-            await self.handler(uow, env, event, record.topic)
-            await uow.commit()
+            with HANDLER_SECONDS.labels(self.name).time():
+                await self.handler(uow, env, event, record.topic)
+                await uow.commit()
         self.outcome.applied += 1
+        CONSUMED.labels(self.name, "applied").inc()
         log.info("event applied", consumer=self.name, source=env.source)
 
     async def _dead_letter(
@@ -151,6 +156,7 @@ class EventConsumer:
             cap=self.max_backoff,
         )
         self.outcome.dead_lettered += 1
+        CONSUMED.labels(self.name, "dead_lettered").inc()
         log.warning(
             "event dead-lettered",
             consumer=self.name,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from samverkan_shared.drain import DrainLoop
 from samverkan_shared.envelope import KafkaRecord
+from samverkan_shared.metrics import PUBLISHED
 from samverkan_shared.uow import Storage
 
 __all__ = ["OutboxRelay", "RecordSink"]
@@ -60,6 +61,7 @@ class OutboxRelay:
                     headers = [(k, v.encode()) for k, v in row.headers]
                     await self.sink.send(row.topic, KafkaRecord(row.key, row.value, headers))
                     sent_ids.append(row.id)
+                    PUBLISHED.labels(row.topic).inc()
             finally:
                 if sent_ids:
                     await conn.execute(

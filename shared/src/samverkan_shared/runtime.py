@@ -18,6 +18,7 @@ from samverkan_shared.db import make_engine
 from samverkan_shared.http import install, token_guard
 from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
 from samverkan_shared.logs import get_logger
+from samverkan_shared.metrics import metrics_router
 from samverkan_shared.migrations import upgrade
 from samverkan_shared.relay import OutboxRelay
 from samverkan_shared.settings import ServiceSettings
@@ -93,6 +94,7 @@ class Runtime:
         app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
         app.state.runtime = self
         install(app, self.readiness, self.settings.max_body_bytes)
+        app.include_router(metrics_router(self.relay.backlog))
         app.include_router(router(token_guard(self.settings.api_token.get_secret_value())))
         return app
 
