@@ -13,11 +13,13 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from devstack.keys import key_id, key_path
 from devstack.smtp_sink import MailStore, start_sink
 from devstack.stack import ServiceSpec, Stack, network_specs
 from samverkan_shared.kafka import ensure_topics
 from samverkan_shared.registry import load_regions
 from samverkan_shared.settings import DEV_API_TOKEN
+from samverkan_shared.signing import Signer
 from samverkan_shared.topics import all_topics
 from tests.infra import fresh_databases, kafka_bootstrap, postgres_admin_dsn
 
@@ -76,9 +78,14 @@ class Network:
     bootstrap: str
     databases: dict[str, str]
     mail: MailStore
+    keys: Path
 
     def url(self, name: str) -> str:
         return self.specs[name].url
+
+    def signer(self, region: str) -> Signer:
+        """The region's own signing key, as its regional service holds it."""
+        return Signer.from_file(key_id(region), key_path(self.keys, region))
 
     def client(self, name: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -96,10 +103,12 @@ def network(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Network]:
     store, smtp_port = mail
+    keys = tmp_path_factory.mktemp("keys")
     specs = network_specs(
         bootstrap=bootstrap,
         database_url=lambda name: databases[name],
         smtp_port=smtp_port,
+        keys=keys,
         base_port=_free_block(),
         extra_env={
             "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": "6000",
@@ -113,7 +122,7 @@ def network(
         stack.start(spec)
     try:
         stack.wait_ready(timeout=120)
-        yield Network({s.name: s for s in specs}, stack, bootstrap, databases, store)
+        yield Network({s.name: s for s in specs}, stack, bootstrap, databases, store, keys)
     except BaseException:
         for log in sorted(logs.glob("*.log")):
             print(f"===== {log.name}\n{log.read_text()[-3000:]}")

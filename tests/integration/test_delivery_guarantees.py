@@ -39,7 +39,9 @@ async def test_the_same_event_delivered_twice_has_one_effect(
     network: Network, producer: AIOKafkaProducer
 ) -> None:
     issue_id = uuid4()
-    env = Envelope.wrap(_escalation("vastra", issue_id), region_source("vastra"))
+    env = network.signer("vastra").sign(
+        Envelope.wrap(_escalation("vastra", issue_id), region_source("vastra"))
+    )
     await send(producer, upstream("vastra"), env)
     await send(producer, upstream("vastra"), env)  # a redelivery: same source, same id
     # A later event of the same issue shares the partition, so once it is applied the
@@ -50,7 +52,8 @@ async def test_the_same_event_delivered_twice_has_one_effect(
         amendment="Mer underlag bifogas.",
         amended_at=datetime.now(UTC),
     )
-    await send(producer, upstream("vastra"), Envelope.wrap(marker, region_source("vastra")))
+    signed = network.signer("vastra").sign(Envelope.wrap(marker, region_source("vastra")))
+    await send(producer, upstream("vastra"), signed)
 
     async def detail() -> dict[str, Any] | None:
         rows = await _national_issues_for(network, str(issue_id))
@@ -72,7 +75,9 @@ async def test_poison_goes_to_the_dead_letter_and_the_partition_moves_on(
 ) -> None:
     issue_id = uuid4()
     key = str(issue_id).encode()
-    good = Envelope.wrap(_escalation("mellansverige", issue_id), region_source("mellansverige"))
+    good = network.signer("mellansverige").sign(
+        Envelope.wrap(_escalation("mellansverige", issue_id), region_source("mellansverige"))
+    )
     record = to_kafka(good)
     topic = upstream("mellansverige")
     poison_id = str(uuid4())
@@ -123,7 +128,9 @@ async def test_an_event_claiming_another_region_is_dead_lettered(
     network: Network, producer: AIOKafkaProducer
 ) -> None:
     issue_id = uuid4()
-    forged = Envelope.wrap(_escalation("sodra", issue_id), region_source("sodra"))
+    forged = network.signer("sodra").sign(  # validly signed by sodra, but on norra's topic
+        Envelope.wrap(_escalation("sodra", issue_id), region_source("sodra"))
+    )
     await send(producer, upstream("norra"), forged)  # sodra's event on norra's topic
 
     async def parked() -> list[dict[str, str]]:

@@ -68,12 +68,14 @@ class EventConsumer:
         handler: Handler,
         dead_letters: RecordSink,
         *,
+        verify: Callable[[Envelope], None] | None = None,
         max_backoff: float = 10.0,
     ) -> None:
         self.name = name
         self.storage = storage
         self.handler = handler
         self.dead_letters = dead_letters
+        self.verify = verify
         self.max_backoff = max_backoff
         self.outcome = Outcome()
 
@@ -83,6 +85,8 @@ class EventConsumer:
         try:
             env = from_kafka(record.key, record.value, headers)
             event = decode_event(env)
+            if self.verify is not None:
+                self.verify(env)
         except PoisonMessage as exc:
             await self._dead_letter(record, headers, exc)
             return

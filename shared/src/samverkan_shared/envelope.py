@@ -16,7 +16,9 @@ __all__ = [
     "NATIONAL_SOURCE",
     "Envelope",
     "KafkaRecord",
+    "attributes",
     "decode_event",
+    "format_time",
     "from_kafka",
     "region_source",
     "to_kafka",
@@ -27,7 +29,6 @@ CONTENT_TYPE = "application/json"
 NATIONAL_SOURCE = "/samverkan/national"
 _REGION_SOURCE_PREFIX = "/samverkan/regions/"
 _REQUIRED = ("id", "source", "type", "specversion")
-_EXTENSIONS = ("correlationid", "causationid", "sequence", "partitionkey", "fanoutid")
 
 
 def region_source(region: str) -> str:
@@ -67,6 +68,8 @@ class Envelope:
     causationid: str | None = None
     sequence: int | None = None
     fanoutid: str | None = None
+    keyid: str | None = None
+    signature: str | None = None
     specversion: str = field(default=SPECVERSION)
 
     @classmethod
@@ -99,28 +102,44 @@ class Envelope:
         """The same envelope, numbered in its source's stream."""
         return replace(self, sequence=sequence)
 
+    def signed(self, key_id: str, signature: str | None) -> Envelope:
+        """The same envelope with its source's signature."""
+        return replace(self, keyid=key_id, signature=signature)
+
     @property
     def logical_id(self) -> str:
         """The id shared by every copy of a fanned-out event (else the event id)."""
         return self.fanoutid or self.id
 
 
-def to_kafka(env: Envelope) -> KafkaRecord:
-    """Binary content mode: attributes as ``ce_*`` headers, the event as the value."""
-    attrs: dict[str, str | None] = {
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with a Z, as the ``ce_time`` header carries it."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def attributes(env: Envelope) -> dict[str, str | None]:
+    """Every CloudEvents attribute and extension as the headers carry them (not the data)."""
+    return {
         "specversion": env.specversion,
         "id": env.id,
         "source": env.source,
         "type": env.type,
         "subject": env.subject,
-        "time": env.time.isoformat().replace("+00:00", "Z"),
+        "time": format_time(env.time),
         "dataschema": env.dataschema,
         "correlationid": env.correlationid,
         "causationid": env.causationid,
         "sequence": None if env.sequence is None else str(env.sequence),
         "partitionkey": env.partitionkey,
         "fanoutid": env.fanoutid,
+        "keyid": env.keyid,
+        "signature": env.signature,
     }
+
+
+def to_kafka(env: Envelope) -> KafkaRecord:
+    """Binary content mode: attributes as ``ce_*`` headers, the event as the value."""
+    attrs = attributes(env)
     headers = [(f"ce_{k}", v.encode()) for k, v in attrs.items() if v is not None]
     headers.append(("content-type", CONTENT_TYPE.encode()))
     return KafkaRecord(key=env.partitionkey.encode(), value=env.data, headers=headers)
@@ -178,6 +197,8 @@ def from_kafka(
         causationid=h.get("ce_causationid"),
         sequence=_sequence(h.get("ce_sequence")),
         fanoutid=h.get("ce_fanoutid"),
+        keyid=h.get("ce_keyid"),
+        signature=h.get("ce_signature"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from samverkan_shared.db import UTCDateTime, upsert_increment
 from samverkan_shared.envelope import Envelope, to_kafka
+
+if TYPE_CHECKING:
+    from samverkan_shared.signing import Signer
 
 __all__ = ["add_to_outbox", "define_outbox"]
 
@@ -58,13 +62,20 @@ def define_outbox(metadata: MetaData) -> tuple[Table, Table]:
 
 
 async def add_to_outbox(
-    conn: AsyncConnection, outbox: Table, sequences: Table, topic: str, envelope: Envelope
+    conn: AsyncConnection,
+    outbox: Table,
+    sequences: Table,
+    topic: str,
+    envelope: Envelope,
+    signer: Signer | None = None,
 ) -> Envelope:
-    """Number the envelope in its topic's stream and store it; returns the numbered envelope."""
+    """Number the envelope in its topic's stream, sign it if we sign, and store it."""
     seq = (
         await conn.execute(upsert_increment(conn, sequences, "stream", topic, "last"))
     ).scalar_one()
     numbered = envelope.with_sequence(seq)
+    if signer is not None:  # after numbering: the signature covers the sequence too
+        numbered = signer.sign(numbered)
     record = to_kafka(numbered)
     await conn.execute(
         outbox.insert().values(

@@ -15,6 +15,7 @@ from sqlalchemy import MetaData, text
 
 from samverkan_shared.consumer import EventConsumer, Handler
 from samverkan_shared.db import make_engine
+from samverkan_shared.envelope import Envelope
 from samverkan_shared.http import install, token_guard
 from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
 from samverkan_shared.logs import get_logger
@@ -52,9 +53,16 @@ class Runtime:
             self.storage, self.sink, idle_poll=self.settings.outbox_idle_poll_seconds
         )
 
-    def consume(self, topics: Iterable[str], handler: Handler, *, group_id: str) -> EventConsumer:
-        """Register an idempotent consumer of the given topics."""
-        consumer = EventConsumer(group_id, self.storage, handler, self.sink)
+    def consume(
+        self,
+        topics: Iterable[str],
+        handler: Handler,
+        *,
+        group_id: str,
+        verify: Callable[[Envelope], None] | None = None,
+    ) -> EventConsumer:
+        """Register an idempotent consumer of the given topics (verifying signatures if asked)."""
+        consumer = EventConsumer(group_id, self.storage, handler, self.sink, verify=verify)
         subscriber = subscribe(
             self.broker, consumer, list(topics), group_id=group_id, settings=self.settings
         )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.inbox import define_inbox
 from samverkan_shared.outbox import add_to_outbox, define_outbox
+from samverkan_shared.signing import Signer
 
 __all__ = ["Storage", "UnitOfWork"]
 
@@ -26,6 +27,7 @@ class Storage:
     sequences: Table = field(init=False)
     inbox: Table = field(init=False)
     on_commit: list[Callable[[], None]] = field(default_factory=list)
+    signer: Signer | None = None
 
     def __post_init__(self) -> None:
         tables = self.metadata.tables
@@ -68,7 +70,7 @@ class UnitOfWork:
         """Add an event to the outbox, in this transaction."""
         self._emitted += 1
         s = self.storage
-        return await add_to_outbox(self.conn, s.outbox, s.sequences, topic, envelope)
+        return await add_to_outbox(self.conn, s.outbox, s.sequences, topic, envelope, s.signer)
 
     def wake_on_commit(self) -> None:
         """Ask for the on-commit hooks (relay, senders) to run after this commit."""

@@ -54,6 +54,7 @@ def run(
         bootstrap=f"127.0.0.1:{kafka_port}",
         database_url=lambda name: f"sqlite+aiosqlite:///{(data / name).resolve()}.db",
         smtp_port=smtp_port,
+        keys=RUN_DIR / "keys",
         base_port=base_port,
     )
     _check_ports([kafka_port, smtp_port, mail_port, *(s.port for s in specs)])

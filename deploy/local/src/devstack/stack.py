@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from devstack.keys import ensure_keys, key_id, key_path
 from samverkan_shared.registry import load_regions
 
 __all__ = ["ServiceSpec", "Stack", "network_specs"]
@@ -40,18 +41,27 @@ def network_specs(
     bootstrap: str,
     database_url: Callable[[str], str],
     smtp_port: int,
+    keys: Path,
     base_port: int = 8000,
     extra_env: dict[str, str] | None = None,
 ) -> list[ServiceSpec]:
-    """National, one regional per registered region, notifications."""
+    """National, one regional per registered region, notifications; keys in ``keys``."""
     common = {"SAMVERKAN_KAFKA_BOOTSTRAP_SERVERS": bootstrap, **(extra_env or {})}
+    registry = ensure_keys(keys)
 
     def spec(name: str, script: str, port: int, **env: str) -> ServiceSpec:
         full = {**common, "SAMVERKAN_HTTP_PORT": str(port), **env}
         full["SAMVERKAN_DATABASE_URL"] = database_url(name)
         return ServiceSpec(name, [str(BIN / script), "serve"], port, full)
 
-    specs = [spec("national-council", "national-council", base_port)]
+    specs = [
+        spec(
+            "national-council",
+            "national-council",
+            base_port,
+            SAMVERKAN_KEY_REGISTRY_FILE=str(registry.resolve()),
+        )
+    ]
     for i, region in enumerate(load_regions(), start=1):
         specs.append(
             spec(
@@ -59,6 +69,8 @@ def network_specs(
                 "regional-council",
                 base_port + 100 + i,
                 SAMVERKAN_REGION=region.code,
+                SAMVERKAN_SIGNING_KEY_ID=key_id(region.code),
+                SAMVERKAN_SIGNING_KEY_FILE=str(key_path(keys, region.code).resolve()),
             )
         )
     specs.append(

@@ -14,6 +14,7 @@ from national_council.settings import NationalSettings
 from samverkan_shared.logs import configure_logging
 from samverkan_shared.registry import load_regions
 from samverkan_shared.runtime import Runtime
+from samverkan_shared.signing import KeyRegistry
 from samverkan_shared.topics import upstream
 
 __all__ = ["MIGRATIONS", "build"]
@@ -28,7 +29,13 @@ def build(settings: NationalSettings) -> FastAPI:
     configure_logging(NAME, json=settings.json_logs, level=settings.log_level)
     runtime = Runtime(NAME, settings, metadata, MIGRATIONS)
     topics = [upstream(r.code) for r in load_regions()]
-    runtime.consume(topics, UpstreamHandler(settings.service_levels()), group_id=NAME)
+    registry = KeyRegistry.from_file(settings.key_registry_file)
+    runtime.consume(
+        topics,
+        UpstreamHandler(settings.service_levels()),
+        group_id=NAME,
+        verify=registry.verify,  # unsigned or wrongly signed upstream events are dead-lettered
+    )
     commands = NationalCommands(runtime.storage)
     return runtime.asgi(
         "National council",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from pydantic import Field
 
@@ -18,6 +19,9 @@ class NationalSettings(ServiceSettings):
 
     http_port: int = Field(8000, ge=1, le=65535)
     database_url: str = "sqlite+aiosqlite:///./.run/data/national.db"
+    key_registry_file: Path = Field(
+        description="JSON registry of the regions' public signing keys and validity windows"
+    )
     sla_acknowledge_hours: float = Field(24, gt=0, description="Acknowledge an escalation within")
     sla_answer_days: dict[Urgency, float] = Field(
         default_factory=lambda: {

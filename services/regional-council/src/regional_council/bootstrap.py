@@ -13,6 +13,7 @@ from regional_council.service_layer.dialogue import DownstreamHandler
 from regional_council.settings import RegionalSettings
 from samverkan_shared.logs import configure_logging
 from samverkan_shared.runtime import Runtime
+from samverkan_shared.signing import Signer
 from samverkan_shared.topics import downstream
 
 __all__ = ["MIGRATIONS", "build"]
@@ -30,6 +31,8 @@ def build(settings: RegionalSettings) -> FastAPI:
         region=settings.region,
     )
     runtime = Runtime(name, settings, metadata, MIGRATIONS)
+    # Everything this region publishes is signed, so the nation can prove where it came from.
+    runtime.storage.signer = Signer.from_file(settings.signing_key_id, settings.signing_key_file)
     runtime.consume(
         [downstream(settings.region)], DownstreamHandler(settings.region), group_id=name
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, field_validator
 
 from samverkan_shared.registry import region_codes
@@ -14,6 +16,8 @@ class RegionalSettings(ServiceSettings):
     """``SAMVERKAN_REGION`` picks which health-care region this deployment serves."""
 
     region: str = Field(description="Region code from the region registry")
+    signing_key_id: str = Field(description="Id of this region's signing key in the key registry")
+    signing_key_file: Path = Field(description="File holding the Ed25519 private key (base64)")
     http_port: int = Field(8101, ge=1, le=65535)
     database_url: str = "sqlite+aiosqlite:///./.run/data/regional.db"
 

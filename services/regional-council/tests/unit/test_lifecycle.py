@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -32,7 +33,8 @@ def test_a_resolved_issue_cannot_be_escalated_again() -> None:
         LIFECYCLE.check(S.RESOLVED, S.ESCALATED)
 
 
-def test_the_region_is_a_setting_checked_against_the_registry() -> None:
-    assert RegionalSettings(region="sodra").region == "sodra"
+def test_the_region_is_a_setting_checked_against_the_registry(tmp_path: Path) -> None:
+    key = {"signing_key_id": "k", "signing_key_file": tmp_path / "k.key"}
+    assert RegionalSettings(region="sodra", **key).region == "sodra"
     with pytest.raises(ValueError, match="unknown region 'atlantis'"):
-        RegionalSettings(region="atlantis")
+        RegionalSettings(region="atlantis", **key)

@@ -1,0 +1,154 @@
+"""Ed25519 signatures on envelopes: regions sign what they publish, the nation verifies.
+
+The signature covers every CloudEvents attribute (source, type, sequence, key id …) and the
+data, so neither the provenance nor the content can be changed on the way. The key registry
+holds several keys per region, each with a validity window, so keys rotate without a gap.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from samverkan_shared.envelope import Envelope, attributes, region_of_source
+from samverkan_shared.errors import PoisonMessage
+
+__all__ = [
+    "KeyRegistry",
+    "RegistryKey",
+    "SignatureRejected",
+    "Signer",
+    "generate_key",
+    "public_key_of",
+    "signing_payload",
+]
+
+
+class SignatureRejected(PoisonMessage):
+    """Unsigned, signed with an unknown or expired key, or signed over other content."""
+
+    reason = "bad-signature"
+
+
+def signing_payload(env: Envelope) -> bytes:
+    """The bytes a signature covers: the attributes (sorted, without the signature) and data."""
+    attrs = {k: v for k, v in attributes(env).items() if k != "signature" and v is not None}
+    head = json.dumps(attrs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return head.encode() + b"\n" + env.data
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def generate_key() -> str:
+    """A new private key, base64 of its 32-byte seed."""
+    from cryptography.hazmat.primitives import serialization
+
+    raw = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    return _b64(raw)
+
+
+def public_key_of(private_b64: str) -> str:
+    """The base64 public key of a base64 private seed."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_b64))
+    return _b64(
+        key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+
+
+class Signer:
+    """Signs envelopes with one private key, named by its key id."""
+
+    def __init__(self, key_id: str, private_b64: str) -> None:
+        self.key_id = key_id
+        self._key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_b64))
+
+    @classmethod
+    def from_file(cls, key_id: str, path: Path) -> Signer:
+        """Read a base64 seed from a file (a mounted secret in production)."""
+        return cls(key_id, path.read_text(encoding="utf-8").strip())
+
+    def sign(self, env: Envelope) -> Envelope:
+        """The envelope with ``keyid`` and ``signature`` set."""
+        keyed = env.signed(self.key_id, None)  # the key id is covered by the signature
+        return keyed.signed(self.key_id, _b64(self._key.sign(signing_payload(keyed))))
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryKey:
+    """A region's public key and when it may sign."""
+
+    key_id: str
+    region: str
+    public: Ed25519PublicKey
+    valid_from: datetime
+    valid_until: datetime | None
+
+    def valid_at(self, moment: datetime) -> bool:
+        """Whether the key may have signed at that moment."""
+        return self.valid_from <= moment and (self.valid_until is None or moment < self.valid_until)
+
+
+class KeyRegistry:
+    """Public keys by key id; several per region, each with a validity window."""
+
+    def __init__(self, keys: list[RegistryKey]) -> None:
+        self.keys = {k.key_id: k for k in keys}
+
+    @classmethod
+    def from_file(cls, path: Path) -> KeyRegistry:
+        """Read ``{"keys": [{key_id, region, public_key, valid_from, valid_until}]}``."""
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        keys = []
+        for i, item in enumerate(doc.get("keys", [])):
+            try:
+                keys.append(
+                    RegistryKey(
+                        key_id=item["key_id"],
+                        region=item["region"],
+                        public=Ed25519PublicKey.from_public_bytes(
+                            base64.b64decode(item["public_key"])
+                        ),
+                        valid_from=datetime.fromisoformat(item["valid_from"]),
+                        valid_until=(
+                            datetime.fromisoformat(item["valid_until"])
+                            if item.get("valid_until")
+                            else None
+                        ),
+                    )
+                )
+            except (KeyError, ValueError) as exc:
+                raise ValueError(f"{path}: keys[{i}] is malformed: {exc}") from exc
+        return cls(keys)
+
+    def verify(self, env: Envelope) -> None:
+        """Raise SignatureRejected unless the source region's valid key signed exactly this."""
+        region = region_of_source(env.source)
+        if not env.signature or not env.keyid:
+            raise SignatureRejected("ce_signature: the envelope is not signed")
+        key = self.keys.get(env.keyid)
+        if key is None:
+            raise SignatureRejected(f"ce_keyid: unknown key {env.keyid!r}")
+        if key.region != region:
+            raise SignatureRejected(
+                f"ce_keyid: key {env.keyid!r} belongs to {key.region!r}, not to source {env.source!r}"
+            )
+        if not key.valid_at(env.time):
+            raise SignatureRejected(f"ce_keyid: key {env.keyid!r} was not valid at {env.time}")
+        try:
+            key.public.verify(base64.b64decode(env.signature), signing_payload(env))
+        except (InvalidSignature, ValueError) as exc:
+            raise SignatureRejected("ce_signature: does not match the content") from exc

@@ -1,0 +1,95 @@
+"""The national council applies only what the source region's valid key signed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from samverkan_shared.contracts import IssueEscalated
+from samverkan_shared.envelope import Envelope, region_source
+from samverkan_shared.topics import dead_letter, upstream
+from tests.conftest import Network
+from tests.infra import eventually, read_topic, send
+
+REGION = "norra"
+
+
+def _envelope(issue_id: UUID) -> Envelope:
+    event = IssueEscalated(
+        issue_id=issue_id,
+        region=REGION,
+        title="Klinisk forskning i primärvården",
+        summary="Forskningstid saknas i tjänsterna.",
+        areas=["clinical-research"],
+        reason_not_regional="Kräver nationella avtal.",
+        requested_outcome="Nationell bedömning.",
+        escalated_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(event, region_source(REGION))
+
+
+async def _in_queue(network: Network, issue_id: UUID) -> list[dict[str, Any]]:
+    async with network.client("national-council") as client:
+        rows = (await client.get("/issues", params={"region": REGION, "limit": 500})).json()
+    return [r for r in rows if r["regional_issue_id"] == str(issue_id)]
+
+
+async def _parked(network: Network, event_id: str) -> list[dict[str, str]]:
+    records = await read_topic(network.bootstrap, dead_letter(upstream(REGION)), idle=0.5)
+    return [
+        {k: v.decode() for k, v in r.headers}
+        for r in records
+        if dict(r.headers).get("ce_id") == event_id.encode()
+        and dict(r.headers).get("dlq-consumer") == b"national-council"
+    ]
+
+
+def _unsigned(network: Network, env: Envelope) -> Envelope:
+    return env
+
+
+def _other_regions_key(network: Network, env: Envelope) -> Envelope:
+    return network.signer("sodra").sign(env)
+
+
+def _tampered(network: Network, env: Envelope) -> Envelope:
+    signed = network.signer(REGION).sign(env)
+    return replace(signed, data=signed.data.replace("primärvården".encode(), "tandvården".encode()))
+
+
+@pytest.mark.parametrize(
+    ("forge", "error"),
+    [
+        (_unsigned, "not signed"),
+        (_other_regions_key, "belongs to 'sodra'"),
+        (_tampered, "does not match the content"),
+    ],
+    ids=["unsigned", "another-regions-key", "tampered-after-signing"],
+)
+async def test_a_badly_signed_escalation_is_parked_not_queued(
+    network: Network, producer: AIOKafkaProducer, forge: Any, error: str
+) -> None:
+    issue_id = uuid4()
+    env = forge(network, _envelope(issue_id))
+    await send(producer, upstream(REGION), env)
+    [letter] = await eventually(
+        lambda: _parked(network, env.id), lambda found: len(found) == 1, what="parked"
+    )
+    assert letter["dlq-reason"] == "bad-signature"
+    assert error in letter["dlq-error"]
+    assert await _in_queue(network, issue_id) == []
+
+
+async def test_a_properly_signed_escalation_is_queued(
+    network: Network, producer: AIOKafkaProducer
+) -> None:
+    issue_id = uuid4()
+    await send(producer, upstream(REGION), network.signer(REGION).sign(_envelope(issue_id)))
+    await eventually(
+        lambda: _in_queue(network, issue_id), lambda rows: len(rows) == 1, what="queued"
+    )
