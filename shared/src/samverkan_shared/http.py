@@ -14,7 +14,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from samverkan_shared.statemachine import Conflict, NotFound
 
-__all__ = ["BodySizeLimit", "IdPath", "ResponseModel", "health_router", "install", "token_guard"]
+__all__ = [
+    "OPERATOR",
+    "BodySizeLimit",
+    "IdPath",
+    "KeyCheck",
+    "ResponseModel",
+    "health_router",
+    "install",
+    "token_guard",
+]
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -35,18 +44,31 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
-def token_guard(expected: str) -> Callable[..., Awaitable[None]]:
-    """A dependency that refuses requests without the bearer token (401)."""
+KeyCheck = Callable[[str], Awaitable[str | None]]
+"""The principal a bearer credential belongs to (an API key's id, say), or None."""
+
+OPERATOR = "operator"
+
+
+def token_guard(expected: str, accept: KeyCheck | None = None) -> Callable[..., Awaitable[str]]:
+    """Refuse (401) unless the bearer is the operator token or a key ``accept`` knows.
+
+    Returns the principal, so a route can scope what it records (idempotency keys) to it.
+    """
 
     async def guard(
         creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> None:
-        if creds is None or not secrets.compare_digest(creds.credentials, expected):
+    ) -> str:
+        if creds is not None and secrets.compare_digest(creds.credentials, expected):
+            return OPERATOR
+        principal = await accept(creds.credentials) if creds is not None and accept else None
+        if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "missing or wrong bearer token",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        return principal
 
     return guard
 

@@ -16,7 +16,7 @@ from sqlalchemy import MetaData, text
 from samverkan_shared.consumer import EventConsumer, Handler
 from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope
-from samverkan_shared.http import install, token_guard
+from samverkan_shared.http import KeyCheck, install, token_guard
 from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
 from samverkan_shared.logs import get_logger
 from samverkan_shared.metrics import metrics_router
@@ -88,10 +88,17 @@ class Runtime:
             await self.storage.engine.dispose()
             log.info("service stopped")
 
-    def asgi(self, title: str, description: str, router: Callable[[Any], APIRouter]) -> FastAPI:
+    def asgi(
+        self,
+        title: str,
+        description: str,
+        router: Callable[[Any], APIRouter],
+        accept: KeyCheck | None = None,
+    ) -> FastAPI:
         """The service's ASGI app: its routes behind the token, health, limits, lifespan.
 
-        ``router`` receives the bearer-token dependency and returns the service's routes.
+        ``router`` receives the bearer-token dependency and returns the service's routes;
+        ``accept`` lets the service take its own keys besides the operator token.
         """
 
         @contextlib.asynccontextmanager
@@ -103,7 +110,8 @@ class Runtime:
         app.state.runtime = self
         install(app, self.readiness, self.settings.max_body_bytes)
         app.include_router(metrics_router(self.relay.backlog))
-        app.include_router(router(token_guard(self.settings.api_token.get_secret_value())))
+        guard = token_guard(self.settings.api_token.get_secret_value(), accept)
+        app.include_router(router(guard))
         return app
 
     async def readiness(self) -> dict[str, str]:

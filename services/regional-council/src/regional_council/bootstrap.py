@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from regional_council.adapters.api_keys import ApiKeys
 from regional_council.adapters.tables import metadata
 from regional_council.entrypoints.http import build_router
 from regional_council.service_layer.commands import RegionalCommands
@@ -37,8 +38,10 @@ def build(settings: RegionalSettings) -> FastAPI:
         [downstream(settings.region)], DownstreamHandler(settings.region), group_id=name
     )
     commands = RegionalCommands(runtime.storage, settings.region)
+    keys = ApiKeys(runtime.storage.engine, settings.region)
     return runtime.asgi(
         f"Regional council — {settings.region}",
         "Regional systems open and escalate issues; the national dialogue arrives here.",
         lambda guard: build_router(commands, runtime.storage, guard),
+        accept=keys.principal,  # the region's own API keys, besides the operator token
     )

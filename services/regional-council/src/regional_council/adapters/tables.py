@@ -18,7 +18,15 @@ from samverkan_shared.db import UTCDateTime
 from samverkan_shared.inbox import define_inbox
 from samverkan_shared.outbox import define_outbox
 
-__all__ = ["assessments", "consultations", "information_requests", "issues", "metadata"]
+__all__ = [
+    "api_keys",
+    "assessments",
+    "consultations",
+    "idempotency_keys",
+    "information_requests",
+    "issues",
+    "metadata",
+]
 
 metadata = MetaData()
 # The service owns its outbox and inbox like any other table (and migrates them).
@@ -91,4 +99,31 @@ consultations = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Column("views", Text),
     Column("responded_at", UTCDateTime),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    # SHA-256 of the key: keys are 256-bit random, so a slow hash adds nothing; the key
+    # itself is shown once, at creation, and never stored.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal", String(64), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("principal", "key"),
 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from regional_council.adapters import repository as repo
@@ -25,6 +27,7 @@ from regional_council.entrypoints.schemas import (
     ReasonIn,
 )
 from regional_council.service_layer.commands import Escalation, NewIssue, RegionalCommands
+from regional_council.service_layer.idempotency import IdempotencyKeyReused, IdempotentRequest
 from samverkan_shared.http import IdPath
 from samverkan_shared.uow import Storage
 
@@ -56,25 +59,67 @@ def _escalation(body: EscalationIn) -> Escalation:
     )
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="Any unique string; a retry with the same key returns the first answer",
+    ),
+]
+
+
+def _idempotent(
+    principal: str, key: str | None, operation: str, body: BaseModel
+) -> IdempotentRequest | None:
+    return None if key is None else IdempotentRequest.of(principal, key, operation, body)
+
+
+async def _answer_once(call: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return await call
+    except IdempotencyKeyReused as exc:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("header", "idempotency-key"), "msg": str(exc)}]
+        ) from exc
+
+
 def build_router(commands: RegionalCommands, storage: Storage, guard: Any) -> APIRouter:
-    """Every route of the API, behind the bearer-token guard."""
+    """Every route of the API, behind the guard (operator token or a key of this region)."""
     router = APIRouter(dependencies=[Depends(guard)])
     region = commands.region
 
     @router.post("/issues", status_code=201, response_model=IssueOut, tags=["issues"])
-    async def open_issue(body: NewIssueIn) -> dict[str, Any]:
+    async def open_issue(
+        body: NewIssueIn,
+        idempotency_key: IdempotencyKey = None,
+        principal: str = Depends(guard),
+    ) -> dict[str, Any]:
         """Register an issue the region handles itself."""
-        return await commands.open_issue(_new_issue(body, region))
+        idem = _idempotent(principal, idempotency_key, "open", body)
+        return await _answer_once(commands.open_issue(_new_issue(body, region), idem))
 
     @router.post("/escalations", status_code=201, response_model=IssueOut, tags=["issues"])
-    async def escalate_now(body: EscalateNowIn) -> dict[str, Any]:
+    async def escalate_now(
+        body: EscalateNowIn,
+        idempotency_key: IdempotencyKey = None,
+        principal: str = Depends(guard),
+    ) -> dict[str, Any]:
         """Register an issue and escalate it to the national council in one step."""
-        return await commands.open_and_escalate(_new_issue(body, region), _escalation(body))
+        idem = _idempotent(principal, idempotency_key, "open-and-escalate", body)
+        new, esc = _new_issue(body, region), _escalation(body)
+        return await _answer_once(commands.open_and_escalate(new, esc, idem))
 
     @router.post("/issues/{issue_id}/escalate", response_model=IssueOut, tags=["issues"])
-    async def escalate(issue_id: IdPath, body: EscalationIn) -> dict[str, Any]:
+    async def escalate(
+        issue_id: IdPath,
+        body: EscalationIn,
+        idempotency_key: IdempotencyKey = None,
+        principal: str = Depends(guard),
+    ) -> dict[str, Any]:
         """Escalate an open issue."""
-        return await commands.escalate(issue_id, _escalation(body))
+        idem = _idempotent(principal, idempotency_key, f"escalate {issue_id}", body)
+        return await _answer_once(commands.escalate(issue_id, _escalation(body), idem))
 
     @router.post("/issues/{issue_id}/amend", response_model=IssueOut, tags=["issues"])
     async def amend(issue_id: IdPath, body: AmendmentIn) -> dict[str, Any]:

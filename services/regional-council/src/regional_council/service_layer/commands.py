@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from regional_council.adapters import repository as repo
 from regional_council.adapters.tables import assessments, information_requests, issues
 from regional_council.domain.model import RegionalState
+from regional_council.service_layer.idempotency import IdempotentRequest, remember, replay
 from samverkan_shared.contracts import (
     AssessmentAcknowledged,
     EscalationAmended,
@@ -26,6 +29,8 @@ from samverkan_shared.topics import upstream
 from samverkan_shared.uow import Storage, UnitOfWork
 
 __all__ = ["Escalation", "NewIssue", "RegionalCommands"]
+
+Issue = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -60,12 +65,32 @@ class RegionalCommands:
         env = Envelope.wrap(event, self.source, correlation_id=correlation_id)
         await uow.emit(upstream(self.region), env)
 
-    async def open_issue(self, new: NewIssue) -> dict[str, Any]:
+    async def _once(
+        self, idem: IdempotentRequest | None, work: Callable[[UnitOfWork], Awaitable[Issue]]
+    ) -> Issue:
+        """Do the work in one transaction; with an idempotency key, at most once."""
+        try:
+            async with self.storage.unit_of_work() as uow:
+                if idem is not None and (stored := await replay(uow.conn, idem)) is not None:
+                    return stored
+                result = await work(uow)
+                if idem is not None:
+                    await remember(uow.conn, idem, result)
+                await uow.commit()
+            return result
+        except IntegrityError:
+            if idem is None:
+                raise
+            # A concurrent request with the same key committed first: answer as it did.
+            async with self.storage.engine.connect() as conn:
+                stored = await replay(conn, idem)
+            if stored is None:
+                raise
+            return stored
+
+    async def open_issue(self, new: NewIssue, idem: IdempotentRequest | None = None) -> Issue:
         """Register an issue handled regionally."""
-        async with self.storage.unit_of_work() as uow:
-            issue = await self._insert(uow, new)
-            await uow.commit()
-        return issue
+        return await self._once(idem, lambda uow: self._insert(uow, new))
 
     async def _insert(self, uow: UnitOfWork, new: NewIssue) -> dict[str, Any]:
         at = repo.now()
@@ -82,21 +107,26 @@ class RegionalCommands:
         await uow.conn.execute(issues.insert().values(**values))
         return values
 
-    async def escalate(self, issue_id: str, esc: Escalation) -> dict[str, Any]:
+    async def escalate(
+        self, issue_id: str, esc: Escalation, idem: IdempotentRequest | None = None
+    ) -> Issue:
         """Escalate an open issue to the national council."""
-        async with self.storage.unit_of_work() as uow:
-            issue = await repo.get_issue(uow.conn, self.region, issue_id)
-            issue = await self._escalate(uow, issue, esc)
-            await uow.commit()
-        return issue
 
-    async def open_and_escalate(self, new: NewIssue, esc: Escalation) -> dict[str, Any]:
+        async def work(uow: UnitOfWork) -> Issue:
+            issue = await repo.get_issue(uow.conn, self.region, issue_id)
+            return await self._escalate(uow, issue, esc)
+
+        return await self._once(idem, work)
+
+    async def open_and_escalate(
+        self, new: NewIssue, esc: Escalation, idem: IdempotentRequest | None = None
+    ) -> Issue:
         """Register an issue and escalate it at once (what most regional systems do)."""
-        async with self.storage.unit_of_work() as uow:
-            issue = await self._insert(uow, new)
-            issue = await self._escalate(uow, issue, esc)
-            await uow.commit()
-        return issue
+
+        async def work(uow: UnitOfWork) -> Issue:
+            return await self._escalate(uow, await self._insert(uow, new), esc)
+
+        return await self._once(idem, work)
 
     async def _escalate(
         self, uow: UnitOfWork, issue: dict[str, Any], esc: Escalation
