@@ -16,6 +16,7 @@ from rich.table import Table
 
 from devstack.broker import Tansu
 from devstack.mail_viewer import serve_sink
+from devstack.scale import ScaleError, measure
 from devstack.stack import ServiceSpec, Stack, network_specs
 from samverkan_shared.kafka import ensure_topics
 from samverkan_shared.settings import DEV_API_TOKEN
@@ -138,6 +139,35 @@ def _print_tour(specs: list[ServiceSpec], mail_port: int, took: float) -> None:
     console.print(
         f"API token (development): [bold]{DEV_API_TOKEN}[/bold]   Ctrl-C stops everything."
     )
+
+
+@app.command()
+def scale(
+    regions: Path = typer.Option(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="Region registry JSON, e.g. deploy/local/regions-21.json",
+    ),
+    out: Path = typer.Option(RUN_DIR / "scale.md", help="Where the Markdown table goes"),
+    logs: Path = typer.Option(RUN_DIR / "scale" / "logs", help="One log file per process"),
+    timeout: float = typer.Option(180.0, help="Seconds until every /readyz must answer 200"),
+) -> None:
+    """Start the network for a region registry on free ports, time and weigh it, stop it."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        report = measure(regions, logs=logs, timeout=timeout, console=console)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted; every process stopped[/yellow]")
+        raise typer.Exit(130) from None
+    except ScaleError as exc:
+        console.print(f"[red]scale run failed: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(report.table())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.markdown(), encoding="utf-8")
+    console.print(f"written to {out}; every process stopped")
 
 
 @app.command("smtp-sink")
