@@ -28,10 +28,15 @@ def markdown() -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for event_type, cls in EVENT_TYPES.items():
-        writer, topic = _WRITER[cls.direction]
+        row = getattr(cls, "catalogue_row", None)
+        if row is not None:
+            topic, writer, readers = row
+        else:
+            writer, topic = _WRITER[cls.direction]
+            readers = _READERS[cls.direction]
         doc = (cls.__doc__ or "").strip().splitlines()[0]
         lines.append(
-            f"| `{event_type}` | {topic} | {writer} | {_READERS[cls.direction]} | {cls.key_name} | {doc} |"
+            f"| `{event_type}` | {topic} | {writer} | {readers} | {cls.key_name} | {doc} |"
         )
     lines.append(END)
     return "\n".join(lines)

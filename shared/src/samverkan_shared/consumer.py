@@ -28,7 +28,7 @@ from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import dead_letter
 from samverkan_shared.uow import Storage, UnitOfWork
 
-__all__ = ["EventConsumer", "Handler", "IncomingRecord", "Outcome"]
+__all__ = ["DeadLetterHook", "EventConsumer", "Handler", "IncomingRecord", "Outcome"]
 
 log = get_logger(__name__)
 
@@ -45,6 +45,8 @@ class IncomingRecord(Protocol):
 
 
 Handler = Callable[[UnitOfWork, Envelope, Event, str], Awaitable[None]]
+DeadLetterHook = Callable[[IncomingRecord, PoisonMessage], Awaitable[None]]
+"""Told after a record was dead-lettered (to tell its sender why, say)."""
 """(uow, envelope, event, topic) → apply the effect; raise Rejected for a poison event."""
 
 
@@ -69,6 +71,7 @@ class EventConsumer:
         dead_letters: RecordSink,
         *,
         verify: Callable[[Envelope], None] | None = None,
+        on_dead_letter: DeadLetterHook | None = None,
         max_backoff: float = 10.0,
     ) -> None:
         self.name = name
@@ -76,6 +79,7 @@ class EventConsumer:
         self.handler = handler
         self.dead_letters = dead_letters
         self.verify = verify
+        self.on_dead_letter = on_dead_letter
         self.max_backoff = max_backoff
         self.outcome = Outcome()
 
@@ -161,6 +165,9 @@ class EventConsumer:
         )
         self.outcome.dead_lettered += 1
         CONSUMED.labels(self.name, "dead_lettered").inc()
+        if self.on_dead_letter is not None:
+            hook = self.on_dead_letter
+            await retry_until_done(lambda: hook(record, exc), f"dead-letter notice ({self.name})")
         log.warning(
             "event dead-lettered",
             consumer=self.name,

@@ -172,11 +172,32 @@ def _sequence(raw: str | None) -> int | None:
     return int(raw)
 
 
+STRUCTURED = "application/cloudevents+json"
+
+
+def _structured(value: bytes | None) -> dict[str, str]:
+    """Structured content mode: the whole CloudEvent is the JSON value (any client can send it)."""
+    try:
+        doc = json.loads(value or b"")
+    except ValueError as exc:
+        raise EnvelopeError("value", f"structured CloudEvent is not JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise EnvelopeError("value", "structured CloudEvent must be a JSON object")
+    if "data" not in doc:
+        raise EnvelopeError("data", "required in a structured CloudEvent")
+    out = {f"ce_{k}": str(v) for k, v in doc.items() if k != "data" and v is not None}
+    out["_data"] = json.dumps(doc["data"], ensure_ascii=False)
+    return out
+
+
 def from_kafka(
     key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
 ) -> Envelope:
-    """Read a binary-mode CloudEvent; raises EnvelopeError naming the missing attribute."""
+    """Read a CloudEvent (binary or structured mode); EnvelopeError names what is missing."""
     h = _header_map(headers)
+    if h.get("content-type", "").startswith(STRUCTURED):
+        h = _structured(value) | h
+        value = h.pop("_data").encode()
     for attr in _REQUIRED:
         if not h.get(f"ce_{attr}"):
             raise EnvelopeError(f"ce_{attr}", "required CloudEvents attribute is missing")

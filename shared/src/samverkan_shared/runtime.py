@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData, text
 
-from samverkan_shared.consumer import EventConsumer, Handler
+from samverkan_shared.consumer import DeadLetterHook, EventConsumer, Handler
 from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.http import KeyCheck, install, token_guard
@@ -60,9 +60,12 @@ class Runtime:
         *,
         group_id: str,
         verify: Callable[[Envelope], None] | None = None,
+        on_dead_letter: DeadLetterHook | None = None,
     ) -> EventConsumer:
         """Register an idempotent consumer of the given topics (verifying signatures if asked)."""
-        consumer = EventConsumer(group_id, self.storage, handler, self.sink, verify=verify)
+        consumer = EventConsumer(
+            group_id, self.storage, handler, self.sink, verify=verify, on_dead_letter=on_dead_letter
+        )
         subscriber = subscribe(
             self.broker, consumer, list(topics), group_id=group_id, settings=self.settings
         )

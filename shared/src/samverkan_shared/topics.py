@@ -13,6 +13,8 @@ __all__ = [
     "all_topics",
     "dead_letter",
     "downstream",
+    "intake",
+    "intake_errors",
     "region_of_topic",
     "upstream",
 ]
@@ -28,6 +30,7 @@ class Direction(StrEnum):
 
     UPSTREAM = "upstream"
     DOWNSTREAM = "downstream"
+    INTAKE = "intake"  # a region's own IT systems → its regional council
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,16 @@ def downstream(region: str) -> str:
     return f"{PREFIX}.{region}.downstream"
 
 
+def intake(region: str) -> str:
+    """Regional IT systems → their regional council, in any language and Kafka client."""
+    return f"{PREFIX}.{region}.intake"
+
+
+def intake_errors(region: str) -> str:
+    """Why an intake message was refused, for the system that sent it."""
+    return f"{PREFIX}.{region}.intake.errors"
+
+
 def dead_letter(topic: str) -> str:
     """The dead-letter topic beside a consumed topic."""
     return f"{topic}.dlq"
@@ -66,12 +79,17 @@ def region_of_topic(topic: str) -> str:
 
 
 def all_topics() -> list[TopicSpec]:
-    """Every topic of the network: two per region plus a dead letter beside each."""
+    """Every topic: per region the dialogue pair and the intake, each with its dead letter,
+    and the intake's error topic."""
     specs: list[TopicSpec] = []
     for region in load_regions():
+        specs.append(
+            TopicSpec(intake_errors(region.code), 1, RETENTION_MS, region.code, Direction.INTAKE)
+        )
         for direction, name in (
             (Direction.UPSTREAM, upstream(region.code)),
             (Direction.DOWNSTREAM, downstream(region.code)),
+            (Direction.INTAKE, intake(region.code)),
         ):
             specs.append(TopicSpec(name, PARTITIONS, RETENTION_MS, region.code, direction))
             specs.append(

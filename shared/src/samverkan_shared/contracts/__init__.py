@@ -13,6 +13,7 @@ from samverkan_shared.contracts.downstream import (
     IssueClosed,
     OperatingPlanPublished,
 )
+from samverkan_shared.contracts.intake import IntakeEscalation, IntakeRejected
 from samverkan_shared.contracts.upstream import (
     AssessmentAcknowledged,
     ConsultationResponded,
@@ -36,6 +37,8 @@ __all__ = [
     "Event",
     "InformationProvided",
     "InformationRequested",
+    "IntakeEscalation",
+    "IntakeRejected",
     "IssueClosed",
     "IssueEscalated",
     "OperatingPlanPublished",
@@ -57,6 +60,8 @@ _ALL: tuple[type[Event], ...] = (
     IssueClosed,
     ConsultationOpened,
     OperatingPlanPublished,
+    IntakeEscalation,
+    IntakeRejected,
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.event_type(): cls for cls in _ALL}

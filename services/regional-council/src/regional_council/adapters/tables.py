@@ -53,6 +53,8 @@ issues = Table(
     Column("guidance", Text),
     Column("resolution", Text),
     Column("correlation_id", String(64)),
+    # The sending system's own case id, when the issue came in over the Kafka intake.
+    Column("external_reference", String(200), index=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("escalated_at", UTCDateTime),

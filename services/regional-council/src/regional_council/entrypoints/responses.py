@@ -59,6 +59,9 @@ class IssueOut(ResponseModel):
     created_at: datetime
     updated_at: datetime
     escalated_at: datetime | None = None
+    external_reference: str | None = Field(
+        None, description="The sending system's own case id (Kafka intake)"
+    )
 
 
 class InformationRequestOut(ResponseModel):

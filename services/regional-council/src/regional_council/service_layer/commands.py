@@ -40,6 +40,7 @@ class NewIssue:
     title: str
     summary: str
     areas: list[str]
+    external_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class RegionalCommands:
             "title": new.title,
             "summary": new.summary,
             "areas": list(new.areas),
+            "external_reference": new.external_reference,
             "state": RegionalState.OPEN.value,
             "created_at": at,
             "updated_at": at,
@@ -127,6 +129,10 @@ class RegionalCommands:
             return await self._escalate(uow, await self._insert(uow, new), esc)
 
         return await self._once(idem, work)
+
+    async def escalate_in(self, uow: UnitOfWork, new: NewIssue, esc: Escalation) -> Issue:
+        """Register and escalate inside the caller's unit of work (the Kafka intake's)."""
+        return await self._escalate(uow, await self._insert(uow, new), esc)
 
     async def _escalate(
         self, uow: UnitOfWork, issue: dict[str, Any], esc: Escalation
