@@ -70,8 +70,25 @@ async def issue_detail(conn: AsyncConnection, region: str, issue_id: str) -> dic
         .where(information_requests.c.issue_id == issue_id)
         .order_by(information_requests.c.requested_at)
     )
-    issue["information_requests"] = [dict(r._mapping) for r in rows]
+    issue["information_requests"] = [with_overdue(dict(r._mapping)) for r in rows]
     return issue
+
+
+def with_overdue(request: dict[str, Any]) -> dict[str, Any]:
+    """Mark a request that is unanswered past its deadline."""
+    late = request["answered_at"] is None and request["due_at"] < now()
+    return {**request, "overdue": late}
+
+
+async def open_requests_of_region(conn: AsyncConnection, region: str) -> list[dict[str, Any]]:
+    """Every unanswered national request to this region, the soonest due first."""
+    rows = await conn.execute(
+        select(information_requests)
+        .join(issues, issues.c.id == information_requests.c.issue_id)
+        .where(issues.c.region == region, information_requests.c.answered_at.is_(None))
+        .order_by(information_requests.c.due_at)
+    )
+    return [with_overdue(dict(r._mapping)) for r in rows]
 
 
 async def list_assessments(conn: AsyncConnection) -> list[dict[str, Any]]:

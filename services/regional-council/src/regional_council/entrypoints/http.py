@@ -15,6 +15,7 @@ from regional_council.adapters.tables import consultations
 from regional_council.entrypoints.responses import (
     AssessmentVersionOut,
     ConsultationOut,
+    InformationRequestOut,
     IssueDetailOut,
     IssueOut,
 )
@@ -25,6 +26,7 @@ from regional_council.entrypoints.schemas import (
     EscalationIn,
     NewIssueIn,
     ReasonIn,
+    ViewsIn,
 )
 from regional_council.service_layer.commands import Escalation, NewIssue, RegionalCommands
 from regional_council.service_layer.idempotency import IdempotencyKeyReused, IdempotentRequest
@@ -175,6 +177,23 @@ def build_router(commands: RegionalCommands, storage: Storage, guard: Any) -> AP
         """Every national assessment version this region received."""
         async with storage.engine.connect() as conn:
             return await repo.list_assessments(conn)
+
+    @router.get(
+        "/information-requests", response_model=list[InformationRequestOut], tags=["dialogue"]
+    )
+    async def open_requests() -> list[dict[str, Any]]:
+        """The national council's unanswered questions to this region, soonest due first."""
+        async with storage.engine.connect() as conn:
+            return await repo.open_requests_of_region(conn, region)
+
+    @router.post(
+        "/consultations/{consultation_id}/respond",
+        response_model=ConsultationOut,
+        tags=["dialogue"],
+    )
+    async def respond(consultation_id: IdPath, body: ViewsIn) -> dict[str, Any]:
+        """Give the region's views (synpunkter) on a consultation, before its deadline."""
+        return await commands.respond(consultation_id, body.views)
 
     @router.get("/consultations", response_model=list[ConsultationOut], tags=["dialogue"])
     async def list_consultations() -> list[dict[str, Any]]:

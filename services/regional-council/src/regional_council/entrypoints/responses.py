@@ -74,6 +74,7 @@ class InformationRequestOut(ResponseModel):
     requested_at: datetime
     answer: str | None = Field(None, description="The region's answer, once given")
     answered_at: datetime | None = None
+    overdue: bool = Field(False, description="Unanswered and past its deadline")
 
 
 class IssueDetailOut(IssueOut):

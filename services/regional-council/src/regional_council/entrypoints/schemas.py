@@ -16,6 +16,7 @@ __all__ = [
     "EscalationIn",
     "NewIssueIn",
     "ReasonIn",
+    "ViewsIn",
 ]
 
 
@@ -64,3 +65,9 @@ class AmendmentIn(_Strict):
     """More detail for an escalation already sent."""
 
     amendment: LongText
+
+
+class ViewsIn(_Strict):
+    """The region's views on a consultation."""
+
+    views: LongText

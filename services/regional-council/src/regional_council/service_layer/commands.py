@@ -11,11 +11,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from regional_council.adapters import repository as repo
-from regional_council.adapters.tables import assessments, information_requests, issues
+from regional_council.adapters.tables import (
+    assessments,
+    consultations,
+    information_requests,
+    issues,
+)
 from regional_council.domain.model import RegionalState
 from regional_council.service_layer.idempotency import IdempotentRequest, remember, replay
 from samverkan_shared.contracts import (
     AssessmentAcknowledged,
+    ConsultationResponded,
     EscalationAmended,
     EscalationWithdrawn,
     Event,
@@ -265,6 +271,40 @@ class RegionalCommands:
             await self._emit(uow, event, None)
             await uow.commit()
         return {**dict(row._mapping), "acknowledged_at": at}
+
+    async def respond(self, consultation_id: str, views: str) -> Issue:
+        """Give the region's views on a consultation, before its deadline."""
+        async with self.storage.unit_of_work() as uow:
+            row = (
+                await uow.conn.execute(
+                    select(consultations).where(consultations.c.id == consultation_id)
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"consultation {consultation_id} not found")
+            at = repo.now()
+            if row.responded_at is not None:
+                raise AlreadyDone(
+                    f"consultation {consultation_id} was answered at {row.responded_at}"
+                )
+            if row.deadline < at:
+                raise Conflict(
+                    f"consultation {consultation_id} closed at its deadline {row.deadline}"
+                )
+            await uow.conn.execute(
+                update(consultations)
+                .where(consultations.c.id == consultation_id)
+                .values(views=views, responded_at=at)
+            )
+            event = ConsultationResponded(
+                consultation_id=UUID(consultation_id),
+                region=self.region,
+                views=views,
+                responded_at=at,
+            )
+            await self._emit(uow, event, None)
+            await uow.commit()
+        return {**dict(row._mapping), "views": views, "responded_at": at}
 
 
 class AlreadyDone(Conflict):
