@@ -27,7 +27,12 @@ install: $(VENV)/.synced ## Install every package (uv workspace, locked, hashes 
 run: install ## Start broker, SMTP sink and every service; Ctrl-C stops them
 	$(VENV)/bin/samverkan-dev run
 
-test: install ## Every test: unit, integration and end-to-end (real Tansu and PostgreSQL)
+.PHONY: browser
+browser: ## Install Debian's Chromium for the browser tests, if it is missing (root on CI)
+	@# The system package, not `playwright install`: no download outside the Debian mirror.
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: install browser ## Every test: unit, integration and end-to-end (real Tansu and PostgreSQL)
 	$(VENV)/bin/pytest
 
 test-unit: install ## Only the tests without I/O
