@@ -133,3 +133,31 @@ async def test_another_regions_issue_cannot_be_touched(
     async with _client(network, "regional-council.sydostra", norra_key) as wrong_service:
         assert (await wrong_service.request(method, url, json=body)).status_code == 401
     assert await state() == "escalated"
+
+
+async def test_another_regions_assessment_cannot_be_acknowledged(network: Network) -> None:
+    """An assessment addressed only to sydostra is not norra's to see or acknowledge."""
+    async with network.client("national-council") as national:
+        published = await national.post(
+            "/assessments",
+            json={
+                "title": "Bedömning endast för Sydöstra",
+                "summary": "Gäller en region.",
+                "recommendation": "Regionen agerar.",
+                "areas": ["clinical-research"],
+                "regions": ["sydostra"],
+            },
+        )
+    assessment_id = published.json()["id"]
+
+    async def held_by(region: str) -> bool:
+        async with network.client(f"regional-council.{region}") as client:
+            rows = (await client.get("/assessments")).json()
+        return any(a["assessment_id"] == assessment_id for a in rows)
+
+    await eventually(lambda: held_by("sydostra"), bool, what="sydostra holds it")
+    _, norra_key = _new_key(network, "norra")
+    async with _client(network, "regional-council.norra", norra_key) as norra:
+        response = await norra.post(f"/assessments/{assessment_id}/versions/1/acknowledge")
+    assert response.status_code == 404
+    assert not await held_by("norra")

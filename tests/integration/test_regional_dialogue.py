@@ -9,7 +9,7 @@ from uuid import uuid4
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from samverkan_shared.contracts import ConsultationOpened
+from samverkan_shared.contracts import AssessmentPublished, AssessmentRevised, ConsultationOpened
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope
 from samverkan_shared.topics import downstream
 from tests.conftest import Network
@@ -91,3 +91,44 @@ async def test_a_region_answers_a_consultation_once_before_its_deadline(
 
     [row] = await eventually(at_national, lambda rows: len(rows) == 1, what="views at national")
     assert (row["region"], row["views"]) == (REGION, "Utgå från regionernas prognoser.")
+
+
+async def test_a_revised_assessment_is_kept_beside_the_first_version(
+    network: Network, producer: AIOKafkaProducer
+) -> None:
+    """Regions see both versions of a revised assessment, each with its own fingerprint."""
+    assessment_id = uuid4()
+    common: dict[str, Any] = {
+        "assessment_id": assessment_id,
+        "title": "Nationell bedömning av fortbildningen",
+        "summary": "Fortbildningen behöver finansieras nationellt.",
+        "areas": ["continuing-education"],
+        "addressed_regions": [REGION],
+        "published_at": datetime.now(UTC),
+    }
+    first = AssessmentPublished(
+        **common, assessment_version=1, recommendation="Avsätt medel.", fingerprint="a" * 64
+    )
+    revised = AssessmentRevised(
+        **common,
+        assessment_version=2,
+        recommendation="Avsätt medel från 2027.",
+        fingerprint="b" * 64,
+        change_note="Startåret angivet.",
+    )
+    for event in (first, revised):
+        await send(producer, downstream(REGION), Envelope.wrap(event, NATIONAL_SOURCE))
+    async with network.client(f"regional-council.{REGION}") as region:
+
+        async def versions() -> list[dict[str, Any]]:
+            rows = (await region.get("/assessments")).json()
+            return sorted(
+                (a for a in rows if a["assessment_id"] == str(assessment_id)),
+                key=lambda a: a["version"],
+            )
+
+        v1, v2 = await eventually(versions, lambda rows: len(rows) == 2, what="both versions")
+        acked = await region.post(f"/assessments/{assessment_id}/versions/2/acknowledge")
+    assert (v1["fingerprint"], v2["fingerprint"]) == ("a" * 64, "b" * 64)
+    assert v2["change_note"] == "Startåret angivet."
+    assert acked.status_code == 200 and acked.json()["acknowledged_at"] is not None
