@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ __all__ = [
     "BodySizeLimit",
     "IdPath",
     "KeyCheck",
+    "RejectNul",
     "ResponseModel",
     "health_router",
     "install",
@@ -145,7 +147,8 @@ def install(
 ) -> None:
     """Add the shared routes, middleware and error mapping to a service's app."""
     app.include_router(health_router(readiness))
-    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)
+    app.add_middleware(RejectNul)
+    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)  # outermost: limits what RejectNul reads
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
@@ -154,3 +157,66 @@ def install(
     @app.exception_handler(Conflict)
     async def conflict(_: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class RejectNul:
+    """Refuses NUL characters in the path, query or JSON body with a 422 naming where.
+
+    PostgreSQL text cannot hold NUL; without this a request carrying one would fail inside
+    the database with a 500 instead of a clear client error.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    @staticmethod
+    def _reject(where: str) -> JSONResponse:
+        detail = [{"loc": [where], "msg": "NUL characters are not accepted", "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope.get("path", "") or "%00" in scope.get("query_string", b"").decode(
+            "latin-1"
+        ):
+            await self._reject("query")(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if b"\x00" in body or (b"\\u0000" in body and _json_has_nul(body)):
+            await self._reject("body")(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _json_has_nul(body: bytes) -> bool:
+    try:
+        return _has_nul(json.loads(body))
+    except ValueError:
+        return False  # not JSON: the route's own validation answers
