@@ -20,8 +20,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 
 from devstack.broker import Tansu, free_port
 from samverkan_shared.envelope import Envelope, to_kafka
+from samverkan_shared.topics import dead_letter
 
 __all__ = [
+    "dead_letters",
     "docker_available",
     "end_offsets",
     "eventually",
@@ -166,3 +168,12 @@ async def end_offsets(bootstrap: str, topic: str) -> int:
         return sum((await consumer.end_offsets(parts)).values())
     finally:
         await consumer.stop()
+
+
+async def dead_letters(
+    bootstrap: str, topic: str, consumer: str, event_id: str
+) -> list[dict[str, str]]:
+    """The headers of every record ``consumer`` parked from ``topic`` whose ce_id is event_id."""
+    records = await read_topic(bootstrap, dead_letter(topic), idle=0.5)
+    parked = [{k: v.decode() for k, v in r.headers} for r in records]
+    return [h for h in parked if h.get("ce_id") == event_id and h.get("dlq-consumer") == consumer]

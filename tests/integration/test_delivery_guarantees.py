@@ -13,7 +13,7 @@ from samverkan_shared.contracts import EscalationAmended, InformationRequested, 
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope, region_source, to_kafka
 from samverkan_shared.topics import dead_letter, downstream, upstream
 from tests.conftest import Network
-from tests.infra import eventually, read_topic, send
+from tests.infra import dead_letters, eventually, read_topic, send
 
 
 def _escalation(region: str, issue_id: Any) -> IssueEscalated:
@@ -133,16 +133,11 @@ async def test_an_event_claiming_another_region_is_dead_lettered(
     )
     await send(producer, upstream("norra"), forged)  # sodra's event on norra's topic
 
-    async def parked() -> list[dict[str, str]]:
-        recs = await read_topic(network.bootstrap, dead_letter(upstream("norra")), idle=0.5)
-        return [
-            {k: v.decode() for k, v in r.headers}
-            for r in recs
-            if dict(r.headers).get("ce_id") == forged.id.encode()
-            and dict(r.headers).get("dlq-consumer") == b"national-council"
-        ]
-
-    [letter] = await eventually(parked, lambda found: len(found) == 1, what="forged event parked")
+    [letter] = await eventually(
+        lambda: dead_letters(network.bootstrap, upstream("norra"), "national-council", forged.id),
+        lambda found: len(found) == 1,
+        what="forged event parked",
+    )
     assert letter["dlq-reason"] == "rejected"
     assert await _national_issues_for(network, str(issue_id)) == []
 
@@ -163,15 +158,12 @@ async def test_a_region_refuses_what_is_addressed_to_another_region(
     env = Envelope.wrap(misaddressed, NATIONAL_SOURCE)
     await send(producer, downstream("norra"), env)
 
-    async def parked() -> list[dict[str, str]]:
-        recs = await read_topic(network.bootstrap, dead_letter(downstream("norra")), idle=0.5)
-        return [
-            {k: v.decode() for k, v in r.headers}
-            for r in recs
-            if dict(r.headers).get("ce_id") == env.id.encode()
-            and dict(r.headers).get("dlq-consumer") == b"regional-council.norra"
-        ]
-
-    [letter] = await eventually(parked, lambda found: len(found) == 1, what="misaddressed parked")
+    [letter] = await eventually(
+        lambda: dead_letters(
+            network.bootstrap, downstream("norra"), "regional-council.norra", env.id
+        ),
+        lambda found: len(found) == 1,
+        what="misaddressed parked",
+    )
     assert letter["dlq-reason"] == "rejected"
     assert "not to 'norra'" in letter["dlq-error"]

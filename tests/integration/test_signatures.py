@@ -12,9 +12,9 @@ from aiokafka import AIOKafkaProducer
 
 from samverkan_shared.contracts import IssueEscalated
 from samverkan_shared.envelope import Envelope, region_source
-from samverkan_shared.topics import dead_letter, upstream
+from samverkan_shared.topics import upstream
 from tests.conftest import Network
-from tests.infra import eventually, read_topic, send
+from tests.infra import dead_letters, eventually, send
 
 REGION = "norra"
 
@@ -40,13 +40,7 @@ async def _in_queue(network: Network, issue_id: UUID) -> list[dict[str, Any]]:
 
 
 async def _parked(network: Network, event_id: str) -> list[dict[str, str]]:
-    records = await read_topic(network.bootstrap, dead_letter(upstream(REGION)), idle=0.5)
-    return [
-        {k: v.decode() for k, v in r.headers}
-        for r in records
-        if dict(r.headers).get("ce_id") == event_id.encode()
-        and dict(r.headers).get("dlq-consumer") == b"national-council"
-    ]
+    return await dead_letters(network.bootstrap, upstream(REGION), "national-council", event_id)
 
 
 def _unsigned(network: Network, env: Envelope) -> Envelope:

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from devstack.broker import Tansu
 from devstack.mail_viewer import serve_sink
 from devstack.scale import ScaleError, measure
 from devstack.stack import ServiceSpec, Stack, network_specs
+from devstack.startup import progress_display, start_broker
 from samverkan_shared.kafka import ensure_topics
 from samverkan_shared.settings import DEV_API_TOKEN
 from samverkan_shared.topics import all_topics
@@ -89,19 +89,8 @@ def _interrupt(*_: object) -> None:
 def _start(
     broker: Tansu, stack: Stack, specs: list[ServiceSpec], smtp_port: int, mail_port: int
 ) -> None:
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        step = progress.add_task("broker (Tansu)", total=1)
-        broker.start()
-        asyncio.run(ensure_topics(broker.bootstrap, all_topics()))
-        progress.update(
-            step, completed=1, description=f"broker on {broker.bootstrap}, topics created"
-        )
+    with progress_display(console) as progress:
+        start_broker(progress, broker)
         sink = ServiceSpec(
             "smtp-sink",
             [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import signal
@@ -17,14 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from devstack.broker import Tansu, free_port
 from devstack.stack import Stack, network_specs
-from samverkan_shared.kafka import ensure_topics
+from devstack.startup import progress_display, start_broker
 from samverkan_shared.registry import REGISTRY_ENV, Region, RegistryError, load_regions
-from samverkan_shared.topics import all_topics
 
 __all__ = [
     "ScaleError",
@@ -192,21 +189,8 @@ def measure(
                 base_port=free_base_port(len(regions), frozenset({broker.port, smtp_port})),
             )
             ready_at: dict[str, float] = {}
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress:
-                step = progress.add_task("broker (Tansu)", total=1)
-                broker.start()
-                asyncio.run(ensure_topics(broker.bootstrap, all_topics()))
-                progress.update(
-                    step,
-                    completed=1,
-                    description=f"broker on {broker.bootstrap}, {len(all_topics())} topics",
-                )
+            with progress_display(console) as progress:
+                start_broker(progress, broker)
                 task = progress.add_task("services ready", total=len(specs))
                 started = time.monotonic()
                 for spec in specs:
