@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -159,21 +160,24 @@ def install(
         return JSONResponse({"detail": str(exc)}, status_code=409)
 
 
-def _has_nul(value: Any) -> bool:
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone UTF-16 surrogates
+
+
+def _unstorable(value: Any) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_unstorable(v) for v in value)
     return False
 
 
 class RejectNul:
-    """Refuses NUL characters in the path, query or JSON body with a 422 naming where.
+    """Refuses NUL characters (and lone surrogates) in the path, query or JSON body: 422.
 
-    PostgreSQL text cannot hold NUL; without this a request carrying one would fail inside
-    the database with a 500 instead of a clear client error.
+    PostgreSQL text cannot hold them; without this a request carrying one would fail inside
+    the database with a 500 instead of a clear client error naming where.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -181,7 +185,8 @@ class RejectNul:
 
     @staticmethod
     def _reject(where: str) -> JSONResponse:
-        detail = [{"loc": [where], "msg": "NUL characters are not accepted", "type": "value_error"}]
+        msg = "NUL characters and lone surrogates are not accepted"
+        detail = [{"loc": [where], "msg": msg, "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=422)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -200,7 +205,7 @@ class RejectNul:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"\x00" in body or (b"\\u0000" in body and _json_has_nul(body)):
+        if b"\x00" in body or (b"\\u" in body and _json_unstorable(body)):
             await self._reject("body")(scope, receive, send)
             return
         replayed = False
@@ -215,8 +220,8 @@ class RejectNul:
         await self.app(scope, replay, send)
 
 
-def _json_has_nul(body: bytes) -> bool:
+def _json_unstorable(body: bytes) -> bool:
     try:
-        return _has_nul(json.loads(body))
+        return _unstorable(json.loads(body))
     except ValueError:
         return False  # not JSON: the route's own validation answers

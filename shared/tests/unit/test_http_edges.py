@@ -68,3 +68,15 @@ async def test_a_body_over_the_limit_is_a_413_before_the_route() -> None:
     assert response.status_code == 413
     assert response.json()["detail"][0]["loc"] == ["body"]
     assert calls == []
+
+
+async def test_a_lone_surrogate_is_a_422_too() -> None:
+    calls: list[Any] = []
+    async with await _client(calls) as client:
+        response = await client.post(
+            "/things",
+            content=b'{"title": "x\\ud800y"}',
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 422
+    assert calls == []
