@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from devstack.keys import key_id, key_path
 from devstack.smtp_sink import MailStore, start_sink
-from devstack.stack import ServiceSpec, Stack, network_specs
+from devstack.stack import ServiceSpec, Stack, free_base_port, network_specs
 from samverkan_shared.kafka import ensure_topics
 from samverkan_shared.registry import load_regions
 from samverkan_shared.settings import DEV_API_TOKEN
@@ -28,22 +27,6 @@ SERVICES = [
     *(f"regional-council.{r.code}" for r in load_regions()),
     "notifications",
 ]
-
-
-def _free_block() -> int:
-    """A base port with the 200-odd ports the network needs all free."""
-    for _ in range(50):
-        base = random.randrange(20_000, 50_000, 1000)
-        ports = [base, *range(base + 101, base + 101 + len(load_regions())), base + 200]
-        with_all_free = True
-        for port in ports:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    with_all_free = False
-                    break
-        if with_all_free:
-            return base
-    raise RuntimeError("no free block of ports")
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +92,7 @@ def network(
         database_url=lambda name: databases[name],
         smtp_port=smtp_port,
         keys=keys,
-        base_port=_free_block(),
+        base_port=free_base_port(len(load_regions())),
         extra_env={
             "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "SAMVERKAN_KAFKA_HEARTBEAT_INTERVAL_MS": "500",

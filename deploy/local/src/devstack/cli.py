@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from devstack.broker import Tansu
+from devstack.broker import Tansu, port_in_use
 from devstack.mail_viewer import serve_sink
 from devstack.scale import ScaleError, measure
 from devstack.stack import ServiceSpec, Stack, network_specs
@@ -28,13 +27,8 @@ console = Console(width=max(Console().width, 100))
 RUN_DIR = Path(".run")
 
 
-def _port_taken(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 def _check_ports(ports: list[int]) -> None:
-    taken = [p for p in ports if _port_taken(p)]
+    taken = [p for p in ports if port_in_use(p)]
     if taken:
         console.print(f"[red]ports already in use: {taken}[/red] — is another `make run` going?")
         raise typer.Exit(1)

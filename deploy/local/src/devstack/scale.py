@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import statistics
 import tempfile
 import threading
@@ -19,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devstack.broker import Tansu, free_port
-from devstack.stack import Stack, network_specs
+from devstack.stack import Stack, free_base_port, network_specs
 from devstack.startup import progress_display, start_broker
 from samverkan_shared.registry import REGISTRY_ENV, Region, RegistryError, load_regions
 
@@ -27,7 +25,6 @@ __all__ = [
     "ScaleError",
     "ScaleReport",
     "ServiceFigures",
-    "free_base_port",
     "measure",
     "rss_kib",
     "use_registry",
@@ -122,24 +119,6 @@ def use_registry(path: Path) -> tuple[Region, ...]:
     except (OSError, ValueError) as exc:  # RegistryError and JSONDecodeError are ValueErrors
         kind = "" if isinstance(exc, RegistryError) else f"{path}: "
         raise ScaleError(f"region registry unusable: {kind}{exc}") from exc
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def free_base_port(regions: int, avoid: frozenset[int] = frozenset()) -> int:
-    """A base port with national (base), regional (base+101…) and notifications (base+200) free."""
-    if regions > 98:
-        raise ScaleError(f"{regions} regions do not fit between base+101 and base+199")
-    for _ in range(100):
-        # Below 32768, where Linux hands out ephemeral ports (the broker's free_port among them).
-        base = random.randrange(20_000, 32_000, 1000)
-        ports = [base, *range(base + 101, base + 101 + regions), base + 200]
-        if not any(p in avoid or _listening(p) for p in ports):
-            return base
-    raise ScaleError("no block of free ports between 20000 and 32767")
 
 
 def rss_kib(pid: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -13,10 +14,11 @@ from pathlib import Path
 
 import httpx
 
+from devstack.broker import port_in_use
 from devstack.keys import ensure_keys, key_id, key_path
 from samverkan_shared.registry import load_regions
 
-__all__ = ["ServiceSpec", "Stack", "network_specs"]
+__all__ = ["ServiceSpec", "Stack", "free_base_port", "network_specs"]
 
 BIN = Path(sys.executable).parent
 
@@ -77,6 +79,19 @@ def network_specs(
         spec("notifications", "notifications", base_port + 200, SAMVERKAN_SMTP_PORT=str(smtp_port))
     )
     return specs
+
+
+def free_base_port(regions: int, avoid: frozenset[int] = frozenset()) -> int:
+    """A base port with national (base), regional (base+101…) and notifications (base+200) free."""
+    if regions > 98:
+        raise RuntimeError(f"{regions} regions do not fit between base+101 and base+199")
+    for _ in range(100):
+        # Below 32768, where Linux hands out ephemeral ports (the broker's free_port among them).
+        base = random.randrange(20_000, 32_000, 1000)
+        ports = [base, *range(base + 101, base + 101 + regions), base + 200]
+        if not any(p in avoid or port_in_use(p) for p in ports):
+            return base
+    raise RuntimeError("no block of free ports between 20000 and 32767")
 
 
 @dataclass

@@ -7,14 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from regional_council.adapters.api_keys import ApiKeys
 from regional_council.bootstrap import MIGRATIONS, build
 from regional_council.settings import RegionalAdminSettings, RegionalSettings
-from samverkan_shared.cli import service_cli
+from samverkan_shared.cli import load_settings, service_cli
 from samverkan_shared.db import make_engine
 from samverkan_shared.migrations import upgrade
 from samverkan_shared.statemachine import NotFound
@@ -27,12 +26,7 @@ T = TypeVar("T")
 
 
 def _with_keys(action: Callable[[ApiKeys], Awaitable[T]]) -> T:
-    try:
-        settings = RegionalAdminSettings()
-    except ValidationError as exc:
-        for err in exc.errors():
-            console.print(f"[red]SAMVERKAN_{str(err['loc'][0]).upper()}: {err['msg']}[/red]")
-        raise typer.Exit(2) from exc
+    settings = load_settings(RegionalAdminSettings)
 
     async def run() -> T:
         engine = make_engine(settings.database_url)

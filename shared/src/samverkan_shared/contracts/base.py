@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar
@@ -79,13 +80,15 @@ class Event(BaseModel):
         """The CloudEvents ``type``: ``se.samverkan.<name>.v<major>``."""
         return f"{TYPE_PREFIX}.{cls.name}.v{cls.version}"
 
+    # Abstract: pydantic's model metaclass is an ABCMeta, so a contract that forgets either
+    # cannot be instantiated.
+    @abstractmethod
     def partition_key(self) -> str:
         """The Kafka key: all events of one issue (or assessment) share a partition."""
-        raise NotImplementedError
 
+    @abstractmethod
     def subject(self) -> str:
         """The CloudEvents ``subject``: what the event is about."""
-        raise NotImplementedError
 
 
 class IssueEvent(Event):

@@ -83,7 +83,7 @@ def with_overdue(request: dict[str, Any]) -> dict[str, Any]:
 async def open_requests_of_region(conn: AsyncConnection, region: str) -> list[dict[str, Any]]:
     """Every unanswered national request to this region, the soonest due first."""
     rows = await conn.execute(
-        select(information_requests)
+        select(information_requests, issues.c.title.label("issue_title"))
         .join(issues, issues.c.id == information_requests.c.issue_id)
         .where(issues.c.region == region, information_requests.c.answered_at.is_(None))
         .order_by(information_requests.c.due_at)

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 
 from regional_council.adapters import repository as repo
-from regional_council.adapters.tables import consultations, information_requests, issues
+from regional_council.adapters.tables import consultations
 from samverkan_shared.http import OPERATOR
 from samverkan_shared.uow import Storage
 
@@ -113,13 +113,7 @@ async def load_sections(storage: Storage, region: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     async with storage.engine.connect() as conn:
         issue_rows = await repo.list_issues(conn, region, None, ISSUE_LIMIT)
-        request_rows = await conn.execute(
-            select(information_requests, issues.c.title.label("issue_title"))
-            .join(issues, issues.c.id == information_requests.c.issue_id)
-            .where(issues.c.region == region, information_requests.c.answered_at.is_(None))
-            .order_by(information_requests.c.due_at)
-        )
-        requests = [dict(r._mapping) for r in request_rows]
+        requests = await repo.open_requests_of_region(conn, region)
         assessment_rows = await repo.list_assessments(conn)
         consultation_rows = await conn.execute(
             select(consultations)
@@ -127,8 +121,6 @@ async def load_sections(storage: Storage, region: str) -> dict[str, Any]:
             .order_by(consultations.c.deadline)
         )
         open_consultations = [dict(r._mapping) for r in consultation_rows]
-    for req in requests:
-        req["overdue"] = req["due_at"] < now
     for consultation in open_consultations:
         consultation["overdue"] = consultation["deadline"] < now
     return {
