@@ -7,10 +7,20 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from national_council.adapters.tables import metadata
+from national_council.entrypoints.access import Access, install_access
+from national_council.entrypoints.accounts import build_accounts_router
 from national_council.entrypoints.http import build_router
+from national_council.entrypoints.http_dialogue import build_dialogue_router
+from national_council.entrypoints.web_mount import mount_web
+from national_council.service_layer.accounts import Accounts
+from national_council.service_layer.assessments import AssessmentCommands
 from national_council.service_layer.commands import NationalCommands
+from national_council.service_layer.consultations import ConsultationCommands
 from national_council.service_layer.dialogue import UpstreamHandler
+from national_council.service_layer.plans import PlanCommands
+from national_council.service_layer.sla import SlaWatch
 from national_council.settings import NationalSettings
+from national_council.staff_bootstrap import accounts_policy, dev_admin_worker
 from samverkan_shared.logs import configure_logging
 from samverkan_shared.registry import load_regions
 from samverkan_shared.runtime import Runtime
@@ -37,8 +47,19 @@ def build(settings: NationalSettings) -> FastAPI:
         verify=registry.verify,  # unsigned or wrongly signed upstream events are dead-lettered
     )
     commands = NationalCommands(runtime.storage)
-    return runtime.asgi(
+    assessments = AssessmentCommands(runtime.storage)
+    consultations = ConsultationCommands(runtime.storage, assessments)
+    plans = PlanCommands(runtime.storage)
+    runtime.workers.append(SlaWatch(runtime.storage, settings.sla_check_seconds).run)
+    accounts = Accounts(runtime.storage.engine, accounts_policy(settings))
+    runtime.workers.append(dev_admin_worker(settings, accounts))
+    app = runtime.asgi(
         "National council",
         "The national issue queue, the dialogue with the regions, and assessments.",
         lambda guard: build_router(commands, runtime.storage, guard),
     )
+    install_access(app, Access(accounts, settings.api_token.get_secret_value()))
+    app.include_router(build_accounts_router(accounts))
+    app.include_router(build_dialogue_router(runtime.storage, assessments, consultations, plans))
+    mount_web(app, settings, accounts, runtime.storage)
+    return app

@@ -8,13 +8,14 @@ from pathlib import Path
 from pydantic import Field
 
 from national_council.domain.model import ServiceLevels
+from national_council.staff_settings import StaffSettings
 from samverkan_shared.contracts import Urgency
 from samverkan_shared.settings import ServiceSettings
 
 __all__ = ["NationalSettings"]
 
 
-class NationalSettings(ServiceSettings):
+class NationalSettings(ServiceSettings, StaffSettings):
     """The national council: its database, and the service-level targets."""
 
     http_port: int = Field(8000, ge=1, le=65535)
@@ -31,6 +32,10 @@ class NationalSettings(ServiceSettings):
             Urgency.LOW: 60.0,
         },
         description="Answer within, by urgency (JSON object)",
+    )
+
+    sla_check_seconds: float = Field(
+        30, gt=0, description="How often the database is asked for breached service levels"
     )
 
     def service_levels(self) -> ServiceLevels:

@@ -1,11 +1,12 @@
-"""Reading and writing the national queue; every state change leaves an audit row."""
+"""Reading and writing the national queue; every change to an issue leaves an audit row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from national_council.adapters.tables import (
@@ -14,13 +15,27 @@ from national_council.adapters.tables import (
     assessment_links,
     assessments,
     information_requests,
+    issue_areas,
     issues,
+    sla_breaches,
     transitions,
 )
 from national_council.domain.model import NationalState, path_to
+from national_council.domain.sla import clock_fields
 from samverkan_shared.statemachine import NotFound
 
-__all__ = ["advance", "get_issue", "issue_by_regional_id", "now"]
+__all__ = [
+    "advance",
+    "assessment_detail",
+    "audit",
+    "get_issue",
+    "issue_by_regional_id",
+    "issue_detail",
+    "now",
+    "open_request_count",
+    "record_received",
+    "set_areas",
+]
 
 
 def now() -> datetime:
@@ -28,9 +43,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def get_issue(conn: AsyncConnection, issue_id: str) -> dict[str, Any]:
-    """One issue of the queue, or NotFound."""
-    row = (await conn.execute(select(issues).where(issues.c.id == issue_id))).first()
+async def get_issue(conn: AsyncConnection, issue_id: str, *, lock: bool = False) -> dict[str, Any]:
+    """One issue of the queue, or NotFound; ``lock`` holds its row until the commit."""
+    query = select(issues).where(issues.c.id == issue_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
     if row is None:
         raise NotFound(f"issue {issue_id} not found")
     return dict(row._mapping)
@@ -53,6 +71,28 @@ async def issue_by_regional_id(
     return dict(row._mapping)
 
 
+async def audit(
+    conn: AsyncConnection,
+    issue: dict[str, Any],
+    action: str,
+    actor: str,
+    reason: str | None,
+    at: datetime | None = None,
+) -> None:
+    """An audit row for a change that keeps the state (triage, assignment, link…)."""
+    await conn.execute(
+        transitions.insert().values(
+            issue_id=issue["id"],
+            from_state=issue["state"],
+            to_state=issue["state"],
+            actor=actor,
+            reason=reason,
+            at=at or now(),
+            action=action,
+        )
+    )
+
+
 async def advance(
     conn: AsyncConnection,
     issue: dict[str, Any],
@@ -60,10 +100,15 @@ async def advance(
     actor: str,
     reason: str | None = None,
     **fields: Any,
-) -> dict[str, Any]:
-    """Move an issue to target (through in_assessment if needed), auditing each step."""
+) -> tuple[dict[str, Any], list[tuple[NationalState, NationalState]]]:
+    """Move an issue to target (through in_assessment if needed), auditing each step.
+
+    Returns the issue as it now is and the steps taken, (from, to) each.
+    """
     current = NationalState(issue["state"])
     at = now()
+    values: dict[str, Any] = {}
+    steps: list[tuple[NationalState, NationalState]] = []
     for step in path_to(current, target):
         await conn.execute(
             transitions.insert().values(
@@ -75,10 +120,12 @@ async def advance(
                 at=at,
             )
         )
+        values.update(clock_fields({**issue, **values}, current, step, at))
+        steps.append((current, step))
         current = step
-    values = {"state": target.value, "updated_at": at, **fields}
+    values.update({"state": target.value, "updated_at": at, **fields})
     await conn.execute(update(issues).where(issues.c.id == issue["id"]).values(**values))
-    return {**issue, **values}
+    return {**issue, **values}, steps
 
 
 async def record_received(conn: AsyncConnection, issue_id: str, actor: str) -> None:
@@ -95,37 +142,50 @@ async def record_received(conn: AsyncConnection, issue_id: str, actor: str) -> N
     )
 
 
-async def list_issues(
-    conn: AsyncConnection, state: str | None, region: str | None, limit: int
-) -> list[dict[str, Any]]:
-    """The queue, oldest first (the order staff work it)."""
-    query = select(issues)
-    if state:
-        query = query.where(issues.c.state == state)
-    if region:
-        query = query.where(issues.c.region == region)
-    rows = await conn.execute(query.order_by(issues.c.received_at, issues.c.id).limit(limit))
-    return [dict(r._mapping) for r in rows]
+async def set_areas(conn: AsyncConnection, issue_id: str, areas: Iterable[str]) -> list[str]:
+    """Replace the issue's areas (the JSON column and the rows the queue filters on)."""
+    codes = list(dict.fromkeys(areas))
+    await conn.execute(delete(issue_areas).where(issue_areas.c.issue_id == issue_id))
+    if codes:
+        await conn.execute(issue_areas.insert(), [{"issue_id": issue_id, "area": a} for a in codes])
+    await conn.execute(update(issues).where(issues.c.id == issue_id).values(areas=codes))
+    return codes
 
 
 async def issue_detail(conn: AsyncConnection, issue_id: str) -> dict[str, Any]:
-    """An issue with its audit trail and information requests."""
+    """An issue with its audit trail, requests, amendments, links, assessments and breaches."""
     issue = await get_issue(conn, issue_id)
-    trail = await conn.execute(
-        select(transitions).where(transitions.c.issue_id == issue_id).order_by(transitions.c.id)
+
+    async def rows(query: Any) -> list[dict[str, Any]]:
+        return [dict(r._mapping) for r in await conn.execute(query)]
+
+    tr, ir, am = transitions, information_requests, amendments
+    issue["transitions"] = await rows(select(tr).where(tr.c.issue_id == issue_id).order_by(tr.c.id))
+    issue["information_requests"] = await rows(
+        select(ir).where(ir.c.issue_id == issue_id).order_by(ir.c.requested_at)
     )
-    reqs = await conn.execute(
-        select(information_requests)
-        .where(information_requests.c.issue_id == issue_id)
-        .order_by(information_requests.c.requested_at)
+    issue["amendments"] = await rows(select(am).where(am.c.issue_id == issue_id).order_by(am.c.id))
+    issue["linked_issues"] = await linked_ids(conn, issue)
+    issue["assessments"] = [
+        r["assessment_id"]
+        for r in await rows(
+            select(assessment_links.c.assessment_id).where(assessment_links.c.issue_id == issue_id)
+        )
+    ]
+    issue["sla_breaches"] = await rows(
+        select(sla_breaches).where(sla_breaches.c.issue_id == issue_id)
     )
-    notes = await conn.execute(
-        select(amendments).where(amendments.c.issue_id == issue_id).order_by(amendments.c.id)
-    )
-    issue["transitions"] = [dict(r._mapping) for r in trail]
-    issue["amendments"] = [dict(r._mapping) for r in notes]
-    issue["information_requests"] = [dict(r._mapping) for r in reqs]
     return issue
+
+
+async def linked_ids(conn: AsyncConnection, issue: dict[str, Any]) -> list[str]:
+    """The other issues in this issue's link group."""
+    if issue.get("link_group") is None:
+        return []
+    query = select(issues.c.id).where(
+        issues.c.link_group == issue["link_group"], issues.c.id != issue["id"]
+    )
+    return [r.id for r in await conn.execute(query.order_by(issues.c.received_at))]
 
 
 async def assessment_detail(conn: AsyncConnection, assessment_id: str) -> dict[str, Any]:
@@ -143,7 +203,9 @@ async def assessment_detail(conn: AsyncConnection, assessment_id: str) -> dict[s
         select(assessment_links.c.issue_id).where(assessment_links.c.assessment_id == assessment_id)
     )
     acks = await conn.execute(
-        select(acknowledgements).where(acknowledgements.c.assessment_id == assessment_id)
+        select(acknowledgements)
+        .where(acknowledgements.c.assessment_id == assessment_id)
+        .order_by(acknowledgements.c.version, acknowledgements.c.region)
     )
     return {
         "id": assessment_id,

@@ -10,7 +10,15 @@ from enum import StrEnum
 from samverkan_shared.contracts import Urgency
 from samverkan_shared.statemachine import Lifecycle
 
-__all__ = ["LIFECYCLE", "NationalState", "ServiceLevels", "fingerprint", "path_to"]
+__all__ = [
+    "LIFECYCLE",
+    "OPEN_STATES",
+    "NationalState",
+    "Priority",
+    "ServiceLevels",
+    "fingerprint",
+    "path_to",
+]
 
 
 class NationalState(StrEnum):
@@ -24,6 +32,25 @@ class NationalState(StrEnum):
     CLOSED = "closed"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+
+
+class Priority(StrEnum):
+    """How national staff rank an issue in the queue; starts as the region's urgency."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 (low) … 3 (critical): stored, so the queue sorts by it."""
+        return list(Priority).index(self)
+
+    @classmethod
+    def of_rank(cls, rank: int) -> Priority:
+        """The priority stored as ``rank``."""
+        return list(cls)[rank]
 
 
 _S = NationalState
@@ -43,6 +70,9 @@ LIFECYCLE: Lifecycle[NationalState] = Lifecycle(
     },
 )
 """received → triaged → in_assessment ⇄ awaiting_region → assessed → closed; declined, withdrawn."""
+
+OPEN_STATES = frozenset({_S.RECEIVED, _S.TRIAGED, _S.IN_ASSESSMENT, _S.AWAITING_REGION})
+"""States in which the issue still waits for a national answer."""
 
 # The way forward from each state towards the states commands aim at: a command that needs
 # ``assessed`` on a ``received`` issue walks through ``in_assessment`` and records each step.

@@ -6,22 +6,52 @@ from datetime import datetime
 
 from pydantic import Field
 
-from national_council.domain.model import NationalState
+from national_council.domain.model import NationalState, Priority
 from samverkan_shared.contracts.base import Urgency
 from samverkan_shared.http import ResponseModel
 
 __all__ = [
     "AcknowledgementOut",
     "AmendmentOut",
+    "AreaOut",
     "AssessmentDetailOut",
     "AssessmentVersionOut",
+    "BreachOut",
+    "ClockOut",
+    "ConsultationOut",
+    "DraftOut",
+    "FocusAreaOut",
     "InformationRequestOut",
     "IssueDetailOut",
     "IssueOut",
+    "OperatingPlanOut",
     "PublishedAssessmentOut",
+    "QueueStatsOut",
+    "RegionViewsOut",
     "RequestCreatedOut",
+    "TargetOut",
     "TransitionOut",
 ]
+
+
+class TargetOut(ResponseModel):
+    """One service-level target of an issue."""
+
+    due_at: datetime
+    met_at: datetime | None = Field(None, description="When it was met")
+    seconds_left: float | None = Field(
+        None, description="Negative: overdue by; null once met or the issue ended"
+    )
+    overdue: bool
+
+
+class ClockOut(ResponseModel):
+    """The service-level clock of an issue."""
+
+    acknowledge: TargetOut
+    answer: TargetOut
+    paused: bool = Field(description="The answer clock waits while the region is asked")
+    overdue: bool
 
 
 class IssueOut(ResponseModel):
@@ -47,6 +77,15 @@ class IssueOut(ResponseModel):
         None, description="The guidance (declined) or resolution (closed), once ended"
     )
     correlation_id: str = Field(description="Ties together the events about this issue")
+    priority: Priority = Field(description="Set at triage; the region's urgency until then")
+    assignee: str | None = Field(None, description="The staff member who owns the issue")
+    acknowledged_at: datetime | None = Field(None, description="When staff first acted on it")
+    answered_at: datetime | None = Field(None, description="When it was assessed or declined")
+    paused_at: datetime | None = Field(
+        None, description="Since when the answer clock stands still (awaiting the region)"
+    )
+    link_group: str | None = Field(None, description="Shared by linked escalations")
+    sla: ClockOut = Field(description="Time left, or overdue, for each service-level target")
 
 
 class TransitionOut(ResponseModel):
@@ -59,6 +98,7 @@ class TransitionOut(ResponseModel):
     actor: str = Field(description="Who made the change")
     reason: str | None = None
     at: datetime
+    action: str = Field(description="'transition' for a state change; else triage, assign…")
 
 
 class InformationRequestOut(ResponseModel):
@@ -82,12 +122,23 @@ class AmendmentOut(ResponseModel):
     amended_at: datetime
 
 
+class BreachOut(ResponseModel):
+    """A service-level target that passed unmet (announced once)."""
+
+    target: str
+    due_at: datetime
+    breached_at: datetime
+
+
 class IssueDetailOut(IssueOut):
     """An issue with its audit trail, information requests and amendments."""
 
     transitions: list[TransitionOut] = Field(description="The audit trail, oldest first")
     information_requests: list[InformationRequestOut]
     amendments: list[AmendmentOut]
+    linked_issues: list[str] = Field(description="Other escalations linked with this one")
+    assessments: list[str] = Field(description="Assessments that answer this issue")
+    sla_breaches: list[BreachOut]
 
 
 class RequestCreatedOut(IssueOut):
@@ -138,3 +189,82 @@ class PublishedAssessmentOut(ResponseModel):
     fingerprint: str = Field(description="SHA-256 of the content, which regions can cite")
     addressed_regions: list[str] = Field(description="The regions it was sent to")
     answers: list[str] = Field(description="National references of the issues it answers")
+    newly_answered: list[str] = Field(description="Issues this version moved to assessed")
+
+
+class DraftOut(ResponseModel):
+    """An assessment draft (of version 1, or of a revision)."""
+
+    id: str = Field(description="The draft id")
+    assessment_id: str = Field(description="The assessment it becomes (or revises)")
+    revises: int | None = Field(None, description="The version it revises; null for a new one")
+    title: str
+    summary: str
+    recommendation: str
+    areas: list[str]
+    regions: list[str] = Field(description="Addressed regions; empty means every region")
+    answers: list[str]
+    change_note: str | None = None
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+    published_version: int | None = Field(None, description="Set once published")
+
+
+class RegionViewsOut(ResponseModel):
+    """One addressed region's views on a consultation (null: not yet given)."""
+
+    region: str
+    views: str | None = None
+    responded_at: datetime | None = None
+
+
+class ConsultationOut(ResponseModel):
+    """A consultation with every addressed region's views side by side."""
+
+    id: str
+    question: str
+    areas: list[str]
+    addressed_regions: list[str]
+    deadline: datetime
+    opened_by: str
+    opened_at: datetime
+    state: str = Field(description="open, past_deadline or concluded")
+    summary_assessment_id: str | None = Field(None, description="The concluding assessment")
+    responses: list[RegionViewsOut] = Field(description="In the order of the region registry")
+
+
+class FocusAreaOut(ResponseModel):
+    """One focus area of an operating plan."""
+
+    code: str
+    name: str
+
+
+class OperatingPlanOut(ResponseModel):
+    """A published version of a year's operating plan."""
+
+    year: int
+    version: int
+    focus_areas: list[FocusAreaOut]
+    addressed_regions: list[str]
+    published_by: str
+    published_at: datetime
+
+
+class AreaOut(ResponseModel):
+    """A valid area code."""
+
+    code: str
+    name: str
+    source: str = Field(description="'base' (the area list) or 'operating-plan'")
+
+
+class QueueStatsOut(ResponseModel):
+    """Figures for the dashboard."""
+
+    by_region: dict[str, int]
+    by_area: dict[str, int]
+    overdue: int
+    median_seconds_to_answer: float | None = None

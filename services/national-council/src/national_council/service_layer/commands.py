@@ -1,83 +1,130 @@
-"""What national staff do with the queue; each command is one unit of work."""
+"""What national staff do with an issue of the queue; each command is one unit of work."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from sqlalchemy import select
+from sqlalchemy import update
 
 from national_council.adapters import repository as repo
-from national_council.adapters.tables import assessment_links, assessments, information_requests
-from national_council.domain.model import NationalState, fingerprint
-from samverkan_shared.contracts import (
-    AssessmentPublished,
-    EscalationDeclined,
-    Event,
-    InformationRequested,
-    IssueClosed,
-)
-from samverkan_shared.contracts.base import AssessmentRef
-from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope
-from samverkan_shared.registry import load_regions
+from national_council.adapters.tables import information_requests, issues, plan_areas
+from national_council.domain.model import LIFECYCLE, OPEN_STATES, NationalState, Priority
+from national_council.service_layer.transitions import emit_to, issue_ref, move
+from samverkan_shared.areas import check_areas
+from samverkan_shared.contracts import EscalationDeclined, Event, InformationRequested, IssueClosed
 from samverkan_shared.statemachine import Conflict
-from samverkan_shared.topics import downstream
 from samverkan_shared.uow import Storage, UnitOfWork
 
-__all__ = ["NationalCommands", "NewAssessment"]
+__all__ = ["NationalCommands", "Triage"]
+
+_S = NationalState
+Issue = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class NewAssessment:
-    """A national assessment as staff write it."""
+class Triage:
+    """What triage sets; None leaves a field as it is."""
 
-    title: str
-    summary: str
-    recommendation: str
-    areas: list[str]
-    regions: list[str]  # empty means every region
-    answers: list[str]  # national issue ids it answers
-
-
-async def _emit_to(
-    uow: UnitOfWork,
-    region: str,
-    event: Event,
-    correlation_id: str | None,
-    fanout: str | None = None,
-) -> None:
-    env = Envelope.wrap(event, NATIONAL_SOURCE, correlation_id=correlation_id, fanout_id=fanout)
-    await uow.emit(downstream(region), env)
+    def __init__(
+        self,
+        priority: Priority | None = None,
+        areas: list[str] | None = None,
+        assignee: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.priority, self.areas, self.assignee, self.reason = priority, areas, assignee, reason
 
 
-def _issue_ref(issue: dict[str, Any]) -> dict[str, Any]:
-    """The fields every issue event carries: the region's id, the region, our reference."""
-    return {
-        "issue_id": UUID(issue["regional_issue_id"]),
-        "region": issue["region"],
-        "national_reference": UUID(issue["id"]),
-    }
+def _require_open(issue: Issue, doing: str) -> None:
+    """Changes to ownership and triage are for issues still in the queue."""
+    if NationalState(issue["state"]) not in OPEN_STATES:
+        raise Conflict(f"issue {issue['id']} is '{issue['state']}'; it cannot be {doing}")
 
 
 class NationalCommands:
-    """The use cases of the national secretariat."""
+    """The use cases of the national secretariat on single issues."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
 
+    async def _on(self, issue_id: str, work: Callable[[UnitOfWork, Issue], Any]) -> Issue:
+        """Run work on the locked issue in one transaction; return the issue as it ends."""
+        async with self.storage.unit_of_work() as uow:
+            issue = await repo.get_issue(uow.conn, issue_id, lock=True)
+            result: Issue = await work(uow, issue)
+            await uow.commit()
+        return result
+
+    async def triage(self, issue_id: str, triage: Triage, actor: str) -> Issue:
+        """Set priority, areas and owner; a received issue becomes triaged (acknowledged)."""
+
+        async def work(uow: UnitOfWork, issue: Issue) -> Issue:
+            _require_open(issue, "triaged")
+            changes: dict[str, Any] = {}
+            if triage.priority is not None:
+                changes["priority"] = triage.priority.rank
+            if triage.assignee is not None:
+                changes["assignee"] = triage.assignee
+            if triage.areas is not None:
+                await check_areas(uow.conn, plan_areas, triage.areas)
+                changes["areas"] = await repo.set_areas(uow.conn, issue["id"], triage.areas)
+            note = _describe(changes) + (f" — {triage.reason}" if triage.reason else "")
+            if issue["state"] == _S.RECEIVED:
+                return await move(uow, issue, _S.TRIAGED, actor, note, **changes)
+            await _update(uow, issue, changes)
+            await repo.audit(uow.conn, issue, "triage", actor, note)
+            return {**issue, **changes}
+
+        return await self._on(issue_id, work)
+
+    async def claim(self, issue_id: str, actor: str) -> Issue:
+        """Take an unowned issue (or one already yours); someone else's needs reassigning."""
+
+        async def work(uow: UnitOfWork, issue: Issue) -> Issue:
+            _require_open(issue, "claimed")
+            owner = issue["assignee"]
+            if owner not in (None, actor):
+                raise Conflict(f"issue {issue['id']} is assigned to {owner!r}; reassign it instead")
+            changes = {"assignee": actor}
+            await _update(uow, issue, changes)
+            await repo.audit(uow.conn, issue, "claim", actor, f"claimed by {actor}")
+            return {**issue, **changes}
+
+        return await self._on(issue_id, work)
+
+    async def assign(self, issue_id: str, assignee: str | None, reason: str, actor: str) -> Issue:
+        """Give the issue to someone (or to nobody), with the reason in the audit trail."""
+
+        async def work(uow: UnitOfWork, issue: Issue) -> Issue:
+            _require_open(issue, "reassigned")
+            changes = {"assignee": assignee}
+            await _update(uow, issue, changes)
+            what = f"assigned to {assignee}" if assignee else "unassigned"
+            note = f"{what} (was {issue['assignee'] or 'nobody'}) — {reason}"
+            await repo.audit(uow.conn, issue, "assign", actor, note)
+            return {**issue, **changes}
+
+        return await self._on(issue_id, work)
+
+    async def start_assessment(self, issue_id: str, reason: str | None, actor: str) -> Issue:
+        """Take the issue into assessment (also: stop waiting on the region, or reopen)."""
+
+        async def work(uow: UnitOfWork, issue: Issue) -> Issue:
+            LIFECYCLE.check(NationalState(issue["state"]), _S.IN_ASSESSMENT)
+            return await move(uow, issue, _S.IN_ASSESSMENT, actor, reason or "assessment started")
+
+        return await self._on(issue_id, work)
+
     async def request_information(
         self, issue_id: str, question: str, due_at: datetime, actor: str
-    ) -> dict[str, Any]:
-        """Ask the region a question; the issue waits on the region."""
-        async with self.storage.unit_of_work() as uow:
-            issue = await repo.get_issue(uow.conn, issue_id)
-            if issue["state"] != NationalState.AWAITING_REGION:
-                issue = await repo.advance(
-                    uow.conn, issue, NationalState.AWAITING_REGION, actor, "information requested"
-                )
+    ) -> Issue:
+        """Ask the region a question; the issue waits on the region (its answer clock pauses)."""
+
+        async def work(uow: UnitOfWork, issue: Issue) -> Issue:
+            if issue["state"] != _S.AWAITING_REGION:
+                issue = await move(uow, issue, _S.AWAITING_REGION, actor, "information requested")
             request_id = uuid4()
             await uow.conn.execute(
                 information_requests.insert().values(
@@ -89,34 +136,28 @@ class NationalCommands:
                 )
             )
             event = InformationRequested(
-                issue_id=UUID(issue["regional_issue_id"]),
-                region=issue["region"],
-                national_reference=UUID(issue_id),
-                request_id=request_id,
-                question=question,
-                due_at=due_at,
+                **issue_ref(issue), request_id=request_id, question=question, due_at=due_at
             )
-            await _emit_to(uow, issue["region"], event, issue["correlation_id"])
-            await uow.commit()
-        return {**issue, "request_id": str(request_id)}
+            await emit_to(uow, issue["region"], event, issue["correlation_id"])
+            return {**issue, "request_id": str(request_id)}
 
-    async def decline(self, issue_id: str, guidance: str, actor: str) -> dict[str, Any]:
+        return await self._on(issue_id, work)
+
+    async def decline(self, issue_id: str, guidance: str, actor: str) -> Issue:
         """Return the escalation to the regional level, with guidance."""
 
-        def event(issue: dict[str, Any]) -> Event:
-            return EscalationDeclined(
-                **_issue_ref(issue), guidance=guidance, declined_at=repo.now()
-            )
+        def event(issue: Issue) -> Event:
+            return EscalationDeclined(**issue_ref(issue), guidance=guidance, declined_at=repo.now())
 
-        return await self._end(issue_id, NationalState.DECLINED, guidance, actor, event)
+        return await self._end(issue_id, _S.DECLINED, guidance, actor, event)
 
-    async def close(self, issue_id: str, resolution: str, actor: str) -> dict[str, Any]:
+    async def close(self, issue_id: str, resolution: str, actor: str) -> Issue:
         """Close an assessed issue with its resolution."""
 
-        def event(issue: dict[str, Any]) -> Event:
-            return IssueClosed(**_issue_ref(issue), resolution=resolution, closed_at=repo.now())
+        def event(issue: Issue) -> Event:
+            return IssueClosed(**issue_ref(issue), resolution=resolution, closed_at=repo.now())
 
-        return await self._end(issue_id, NationalState.CLOSED, resolution, actor, event)
+        return await self._end(issue_id, _S.CLOSED, resolution, actor, event)
 
     async def _end(
         self,
@@ -124,81 +165,62 @@ class NationalCommands:
         target: NationalState,
         text: str,
         actor: str,
-        event: Callable[[dict[str, Any]], Event],
-    ) -> dict[str, Any]:
+        event: Callable[[Issue], Event],
+    ) -> Issue:
         """Move an issue to an end state and tell its region, in one transaction."""
-        async with self.storage.unit_of_work() as uow:
-            issue = await repo.get_issue(uow.conn, issue_id)
-            issue = await repo.advance(uow.conn, issue, target, actor, text, resolution=text)
-            await _emit_to(uow, issue["region"], event(issue), issue["correlation_id"])
-            await uow.commit()
-        return issue
 
-    async def publish_assessment(self, new: NewAssessment, actor: str) -> dict[str, Any]:
-        """Publish version 1 to the addressed regions; the issues it answers become assessed."""
-        regions = new.regions or [r.code for r in load_regions()]
-        assessment_id = uuid4()
-        at = repo.now()
-        digest = fingerprint(new.title, new.summary, new.recommendation, new.areas)
+        async def work(uow: UnitOfWork, issue: Issue) -> Issue:
+            moved = await move(uow, issue, target, actor, text, resolution=text)
+            await emit_to(uow, issue["region"], event(moved), issue["correlation_id"])
+            return moved
+
+        return await self._on(issue_id, work)
+
+    async def link(self, issue_id: str, other_id: str, actor: str) -> Issue:
+        """Link two escalations about the same problem (their groups merge)."""
+        if issue_id == other_id:
+            raise Conflict("an issue cannot be linked to itself")
         async with self.storage.unit_of_work() as uow:
-            answered = [await self._answer(uow, i, str(assessment_id), actor) for i in new.answers]
+            first = await repo.get_issue(uow.conn, issue_id, lock=True)
+            other = await repo.get_issue(uow.conn, other_id, lock=True)
+            group = first["link_group"] or other["link_group"] or first["id"]
+            members = [g for g in (first["link_group"], other["link_group"]) if g] or [group]
             await uow.conn.execute(
-                assessments.insert().values(
-                    id=str(assessment_id),
-                    version=1,
-                    title=new.title,
-                    summary=new.summary,
-                    recommendation=new.recommendation,
-                    areas=new.areas,
-                    addressed_regions=regions,
-                    fingerprint=digest,
-                    published_by=actor,
-                    published_at=at,
-                )
+                update(issues)
+                .where(issues.c.link_group.in_(members) | issues.c.id.in_([issue_id, other_id]))
+                .values(link_group=group, updated_at=repo.now())
             )
-            event = AssessmentPublished(
-                assessment_id=assessment_id,
-                assessment_version=1,
-                title=new.title,
-                summary=new.summary,
-                recommendation=new.recommendation,
-                areas=new.areas,
-                addressed_regions=regions,
-                answers=[
-                    AssessmentRef(region=i["region"], issue_id=UUID(i["regional_issue_id"]))
-                    for i in answered
-                ],
-                fingerprint=digest,
-                published_at=at,
-            )
-            fanout = str(uuid4())
-            for region in regions:
-                await _emit_to(uow, region, event, None, fanout)
+            await repo.audit(uow.conn, first, "link", actor, f"linked with {other_id}")
+            await repo.audit(uow.conn, other, "link", actor, f"linked with {issue_id}")
             await uow.commit()
-        return {
-            "id": str(assessment_id),
-            "version": 1,
-            "fingerprint": digest,
-            "addressed_regions": regions,
-            "answers": [i["id"] for i in answered],
-        }
+        async with self.storage.engine.connect() as conn:
+            return await repo.issue_detail(conn, issue_id)
 
-    async def _answer(
-        self, uow: UnitOfWork, issue_id: str, assessment_id: str, actor: str
-    ) -> dict[str, Any]:
-        issue = await repo.get_issue(uow.conn, issue_id)
-        linked = await uow.conn.execute(
-            select(assessment_links).where(assessment_links.c.issue_id == issue_id)
-        )
-        if linked.first() is not None and issue["state"] == NationalState.ASSESSED:
-            raise Conflict(f"issue {issue_id} is already answered by an assessment")
-        await uow.conn.execute(
-            assessment_links.insert().values(assessment_id=assessment_id, issue_id=issue_id)
-        )
-        return await repo.advance(
-            uow.conn,
-            issue,
-            NationalState.ASSESSED,
-            actor,
-            f"answered by assessment {assessment_id}",
-        )
+    async def unlink(self, issue_id: str, actor: str) -> Issue:
+        """Take an issue out of its link group."""
+
+        async def work(uow: UnitOfWork, issue: Issue) -> Issue:
+            if issue["link_group"] is None:
+                raise Conflict(f"issue {issue['id']} is not linked")
+            await _update(uow, issue, {"link_group": None})
+            await repo.audit(uow.conn, issue, "unlink", actor, "removed from its link group")
+            return {**issue, "link_group": None}
+
+        return await self._on(issue_id, work)
+
+
+async def _update(uow: UnitOfWork, issue: Issue, changes: dict[str, Any]) -> None:
+    values = {**changes, "updated_at": repo.now()}
+    await uow.conn.execute(update(issues).where(issues.c.id == issue["id"]).values(**values))
+
+
+def _describe(changes: dict[str, Any]) -> str:
+    """The audit note of a triage: what was set."""
+    parts = []
+    if "priority" in changes:
+        parts.append(f"priority {Priority.of_rank(changes['priority']).value}")
+    if "areas" in changes:
+        parts.append(f"areas {', '.join(changes['areas'])}")
+    if "assignee" in changes:
+        parts.append(f"assignee {changes['assignee']}")
+    return "triaged: " + ("; ".join(parts) or "no changes")

@@ -14,7 +14,8 @@ from national_council.adapters.tables import (
     information_requests,
     issues,
 )
-from national_council.domain.model import LIFECYCLE, NationalState, ServiceLevels
+from national_council.domain.model import LIFECYCLE, NationalState, Priority, ServiceLevels
+from national_council.service_layer.transitions import move
 from samverkan_shared.contracts import (
     AssessmentAcknowledged,
     ConsultationResponded,
@@ -67,8 +68,8 @@ class UpstreamHandler:
                 )
             case EscalationWithdrawn():
                 issue = await repo.issue_by_regional_id(uow.conn, region, str(event.issue_id))
-                await repo.advance(
-                    uow.conn,
+                await move(
+                    uow,
                     issue,
                     NationalState.WITHDRAWN,
                     actor,
@@ -129,8 +130,10 @@ class UpstreamHandler:
                 answer_by=answer_by,
                 updated_at=at,
                 correlation_id=env.correlationid,
+                priority=Priority(event.urgency.value).rank,
             )
         )
+        await repo.set_areas(uow.conn, str(reference), event.areas)
         await repo.record_received(uow.conn, str(reference), f"region:{event.region}")
         reply = EscalationReceived(
             issue_id=event.issue_id,
@@ -159,6 +162,6 @@ class UpstreamHandler:
             raise NotFound(f"information request {event.request_id} not found")
         pending = await repo.open_request_count(uow.conn, issue["id"])
         if pending == 0 and issue["state"] == NationalState.AWAITING_REGION:
-            await repo.advance(
-                uow.conn, issue, NationalState.IN_ASSESSMENT, actor, "region provided information"
+            await move(
+                uow, issue, NationalState.IN_ASSESSMENT, actor, "region provided information"
             )
