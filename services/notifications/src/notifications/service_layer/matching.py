@@ -1,15 +1,12 @@
-"""Which regions an event concerns, and which subscriptions want it (pure functions)."""
+"""Which regions and areas an event concerns (pure functions)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Mapping
-from typing import Any
 
 from samverkan_shared.contracts import Event
 from samverkan_shared.contracts.base import IssueEvent
 from samverkan_shared.topics import region_of_topic, upstream
 
-__all__ = ["concerned_regions", "matches"]
+__all__ = ["concerned_areas", "concerned_regions", "headline"]
 
 
 def concerned_regions(event: Event, topic: str) -> list[str]:
@@ -25,10 +22,20 @@ def concerned_regions(event: Event, topic: str) -> list[str]:
     return [region]
 
 
-def matches(subscription: Mapping[str, Any], event_type: str, regions: Iterable[str]) -> bool:
-    """An empty filter means 'everything'; otherwise region and type must both match."""
-    wanted_regions = subscription.get("regions") or []
-    wanted_types = subscription.get("event_types") or []
-    region_ok = not wanted_regions or not set(wanted_regions).isdisjoint(regions)
-    type_ok = not wanted_types or event_type in wanted_types
-    return region_ok and type_ok
+def concerned_areas(event: Event) -> list[str]:
+    """The areas of collaboration the event names (focus areas of an operating plan too)."""
+    areas = getattr(event, "areas", None)
+    if areas:
+        return list(areas)
+    focus = getattr(event, "focus_areas", None)
+    return [f.code for f in focus] if focus else []
+
+
+def headline(event: Event, subject: str) -> str:
+    """A one-line title: the event's own title, its question, or what it is about."""
+    for attr in ("title", "question", "amendment", "answer", "views", "resolution", "guidance"):
+        value = getattr(event, attr, None)
+        if value:
+            text = " ".join(str(value).split())
+            return text if len(text) <= 200 else text[:199] + "…"
+    return subject
