@@ -1,0 +1,269 @@
+"""Per-stream order: each consumer applies a source's events on a topic in sequence order.
+
+ARCHITECTURE. The outbox numbers every event gaplessly per (source, topic): a source's
+outbox row N+1 is committed only after row N (the counter row is locked in between). A
+consumer keeps, per (consumer, source, topic), the highest *contiguous* sequence it has
+finished — applied, or dead-lettered after it was authenticated — in ``stream_progress``,
+in the transaction of the effect. On arrival of sequence ``s`` with progress ``p``:
+
+- ``s <= p``: already finished; a duplicate (the inbox would say so too) — skipped.
+  An operator's replay of a dead letter (header ``samverkan-replay``) is the exception.
+- ``s == p + 1``: the next one; apply it, then release any held events that follow.
+- ``s > p + 1``: a gap. The event is **held** in ``held_events`` (offset committed) and
+  applied only after every earlier one. It is never applied out of order, so a state machine
+  never sees an issue's events out of order (one topic has one writer, so stream order
+  contains per-issue order).
+
+A gap that does not close by itself (the broker lost records) is noticed by the gap watcher
+(``samverkan_shared.resend``), which asks the source to re-send from ``p + 1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from samverkan_shared.db import UTCDateTime, insert_ignore
+from samverkan_shared.topics import downstream, region_of_topic, upstream
+
+__all__ = [
+    "REPLAY_HEADER",
+    "Gap",
+    "HeldRecord",
+    "Position",
+    "Stream",
+    "advance",
+    "classify",
+    "define_sequencing",
+    "gaps",
+    "hold",
+    "is_sequenced",
+    "progress_of",
+    "take_held",
+]
+
+REPLAY_HEADER = "samverkan-replay"
+"""Set by ``samverkan dlq replay``: apply a finished-but-dead-lettered event once more."""
+
+
+def define_sequencing(metadata: MetaData) -> tuple[Table, Table]:
+    """The progress and held-event tables, in a service's metadata."""
+    progress = Table(
+        "stream_progress",
+        metadata,
+        Column("consumer", String(120), primary_key=True),
+        Column("source", String(200), primary_key=True),
+        Column("topic", String(200), primary_key=True),
+        Column("applied", BigInteger, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    )
+    held = Table(
+        "held_events",
+        metadata,
+        Column("consumer", String(120), primary_key=True),
+        Column("source", String(200), primary_key=True),
+        Column("topic", String(200), primary_key=True),
+        Column("sequence", BigInteger, primary_key=True),
+        Column("event_id", String(64), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("key", LargeBinary, nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("headers", JSON, nullable=False),
+        Column("held_at", UTCDateTime, nullable=False),
+    )
+    return progress, held
+
+
+def is_sequenced(topic: str) -> bool:
+    """Dialogue topics carry outbox sequences; intake topics carry what regional systems send."""
+    try:
+        region = region_of_topic(topic)
+    except ValueError:
+        return False
+    return topic in (upstream(region), downstream(region))
+
+
+class Position(StrEnum):
+    """Where an arriving sequence stands against the stream's progress."""
+
+    DONE = "done"
+    NEXT = "next"
+    AHEAD = "ahead"
+
+
+def classify(sequence: int, applied: int) -> Position:
+    """The ordering rule (module docstring)."""
+    if sequence <= applied:
+        return Position.DONE
+    if sequence == applied + 1:
+        return Position.NEXT
+    return Position.AHEAD
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """One consumer's view of one source's events on one topic."""
+
+    consumer: str
+    source: str
+    topic: str
+
+    def where(self, table: Table) -> list[ColumnElement[bool]]:
+        """The WHERE clause selecting this stream's rows."""
+        return [
+            table.c.consumer == self.consumer,
+            table.c.source == self.source,
+            table.c.topic == self.topic,
+        ]
+
+
+@dataclass(slots=True)
+class HeldRecord:
+    """A held event as the consumer reads records (the IncomingRecord protocol)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+    sequence: int
+
+
+async def progress_of(conn: AsyncConnection, progress: Table, stream: Stream) -> int:
+    """The highest contiguous sequence finished (0: nothing yet)."""
+    value = (
+        await conn.execute(select(progress.c.applied).where(*stream.where(progress)))
+    ).scalar_one_or_none()
+    return int(value or 0)
+
+
+async def advance(
+    conn: AsyncConnection, progress: Table, held: Table, stream: Stream, sequence: int
+) -> None:
+    """Record ``sequence`` as finished (never moving back); drop held copies at or below it."""
+    now = datetime.now(UTC)
+    current = await progress_of(conn, progress, stream)
+    if sequence <= current:
+        return
+    if current == 0:
+        stmt = insert_ignore(
+            conn,
+            progress,
+            consumer=stream.consumer,
+            source=stream.source,
+            topic=stream.topic,
+            applied=sequence,
+            updated_at=now,
+        )
+        if (await conn.execute(stmt)).rowcount:
+            await _drop_held(conn, held, stream, sequence)
+            return
+    # One consumer applies a stream one record at a time, so no other writer moves it back.
+    await conn.execute(
+        progress.update().where(*stream.where(progress)).values(applied=sequence, updated_at=now)
+    )
+    await _drop_held(conn, held, stream, sequence)
+
+
+async def _drop_held(conn: AsyncConnection, held: Table, stream: Stream, sequence: int) -> None:
+    await conn.execute(delete(held).where(*stream.where(held), held.c.sequence <= sequence))
+
+
+async def hold(
+    conn: AsyncConnection,
+    held: Table,
+    stream: Stream,
+    sequence: int,
+    event_id: str,
+    record: HeldRecord,
+) -> bool:
+    """Keep an event that arrived ahead of a gap; False if that sequence is already held."""
+    stmt = insert_ignore(
+        conn,
+        held,
+        consumer=stream.consumer,
+        source=stream.source,
+        topic=stream.topic,
+        sequence=sequence,
+        event_id=event_id,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key or b"",
+        value=record.value or b"",
+        headers=[[k, v.decode(errors="replace")] for k, v in record.headers],
+        held_at=datetime.now(UTC),
+    )
+    return bool((await conn.execute(stmt)).rowcount)
+
+
+async def take_held(
+    conn: AsyncConnection, held: Table, stream: Stream, sequence: int
+) -> HeldRecord | None:
+    """The held event with exactly this sequence, if one is waiting."""
+    row = (
+        await conn.execute(select(held).where(*stream.where(held), held.c.sequence == sequence))
+    ).first()
+    if row is None:
+        return None
+    return HeldRecord(
+        topic=row.topic,
+        partition=row.partition,
+        offset=row.offset,
+        key=row.key,
+        value=row.value,
+        headers=[(k, v.encode()) for k, v in row.headers],
+        sequence=row.sequence,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A stream with events held behind a missing sequence."""
+
+    stream: Stream
+    applied: int
+    first_held: int
+    held: int
+    since: datetime
+
+
+async def gaps(conn: AsyncConnection, progress: Table, held: Table, consumer: str) -> list[Gap]:
+    """Every stream of this consumer that has held events, with its progress."""
+    rows = (
+        await conn.execute(
+            select(
+                held.c.source,
+                held.c.topic,
+                func.min(held.c.sequence),
+                func.count(),
+                func.min(held.c.held_at),
+            )
+            .where(held.c.consumer == consumer)
+            .group_by(held.c.source, held.c.topic)
+        )
+    ).all()
+    out: list[Gap] = []
+    for source, topic, first, count, since in rows:
+        stream = Stream(consumer, source, topic)
+        applied = await progress_of(conn, progress, stream)
+        out.append(Gap(stream, applied, int(first), int(count), since))
+    return out

@@ -1,0 +1,149 @@
+"""Per-stream order: held behind a gap, released in order, duplicates and poison skipped."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+
+from samverkan_shared.consumer import EventConsumer
+from samverkan_shared.contracts import Event, IssueEscalated
+from samverkan_shared.db import make_engine
+from samverkan_shared.envelope import Envelope, region_source, to_kafka
+from samverkan_shared.errors import Rejected
+from samverkan_shared.sequence import REPLAY_HEADER, Position, classify, gaps, is_sequenced
+from samverkan_shared.uow import Storage, UnitOfWork
+
+from .fakes import FakeRecord, ListSink
+
+TOPIC = "samverkan.norra.upstream"
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    metadata = MetaData()
+    Table(
+        "effects",
+        metadata,
+        Column("n", Integer, primary_key=True, autoincrement=True),
+        Column("sequence", Integer),
+        Column("event_id", String(64)),
+    )
+    store = Storage(make_engine(f"sqlite+aiosqlite:///{tmp_path / 'seq.db'}"), metadata)
+    await store.create_schema()
+    yield store
+    await store.engine.dispose()
+
+
+def _env(sequence: int) -> Envelope:
+    return _unnumbered().with_sequence(sequence)
+
+
+def _unnumbered() -> Envelope:
+    event = IssueEscalated(
+        issue_id=uuid4(),
+        region="norra",
+        title="t",
+        summary="s",
+        areas=["clinical-placement"],
+        reason_not_regional="r",
+        requested_outcome="o",
+        escalated_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(event, region_source("norra"))
+
+
+def _rec(env: Envelope, offset: int, extra: list[tuple[str, bytes]] | None = None) -> FakeRecord:
+    r = to_kafka(env)
+    return FakeRecord(TOPIC, offset % 3, offset, r.key, r.value, r.headers + (extra or []))
+
+
+def _consumer(storage: Storage, refuse: set[int] | None = None) -> EventConsumer:
+    effects = storage.metadata.tables["effects"]
+
+    async def handle(uow: UnitOfWork, env: Envelope, event: Event, topic: str) -> None:
+        if env.sequence in (refuse or set()):
+            raise Rejected("refused by the test")
+        await uow.conn.execute(effects.insert().values(sequence=env.sequence, event_id=env.id))
+
+    return EventConsumer("test", storage, handle, ListSink())
+
+
+async def _applied(storage: Storage) -> list[int]:
+    effects = storage.metadata.tables["effects"]
+    async with storage.engine.connect() as conn:
+        rows = (await conn.execute(select(effects.c.sequence).order_by(effects.c.n))).all()
+    return [r[0] for r in rows]
+
+
+def test_the_rule() -> None:
+    assert classify(3, 3) is Position.DONE
+    assert classify(4, 3) is Position.NEXT
+    assert classify(6, 3) is Position.AHEAD
+    assert is_sequenced("samverkan.norra.upstream")
+    assert is_sequenced("samverkan.norra.downstream")
+    assert not is_sequenced("samverkan.norra.intake")
+    assert not is_sequenced("samverkan.norra.upstream.dlq")
+
+
+async def test_events_ahead_of_a_gap_are_held_and_applied_in_order(storage: Storage) -> None:
+    consumer = _consumer(storage)
+    envs = {n: _env(n) for n in range(1, 6)}
+    for offset, n in enumerate([3, 5, 1, 4, 2]):
+        await consumer.process(_rec(envs[n], offset))
+    assert await _applied(storage) == [1, 2, 3, 4, 5]
+    assert consumer.outcome.held == 3  # 3, 5 and 4 arrived early
+    async with storage.engine.connect() as conn:
+        assert await gaps(conn, storage.progress, storage.held, "test") == []
+
+
+async def test_a_gap_is_reported_while_it_lasts(storage: Storage) -> None:
+    consumer = _consumer(storage)
+    await consumer.process(_rec(_env(1), 0))
+    await consumer.process(_rec(_env(4), 1))
+    async with storage.engine.connect() as conn:
+        [gap] = await gaps(conn, storage.progress, storage.held, "test")
+    assert (gap.applied, gap.first_held, gap.held) == (1, 4, 1)
+    assert await _applied(storage) == [1]
+
+
+async def test_a_resent_copy_of_a_finished_event_has_no_effect(storage: Storage) -> None:
+    consumer = _consumer(storage)
+    one, two = _env(1), _env(2)
+    for offset, env in enumerate([one, two, one, two, two]):
+        await consumer.process(_rec(env, offset))
+    assert await _applied(storage) == [1, 2]
+    assert consumer.outcome.duplicates == 3
+
+
+async def test_a_poison_event_in_the_stream_does_not_stop_it(storage: Storage) -> None:
+    consumer = _consumer(storage, refuse={2})
+    sink = consumer.dead_letters
+    assert isinstance(sink, ListSink)
+    for offset, n in enumerate([3, 2, 1]):
+        await consumer.process(_rec(_env(n), offset))
+    assert await _applied(storage) == [1, 3]
+    assert [t for t, _ in sink.sent] == [f"{TOPIC}.dlq"]
+
+
+async def test_an_operator_replay_applies_a_dead_lettered_event_once(storage: Storage) -> None:
+    refuse = {1}
+    consumer = _consumer(storage, refuse=refuse)
+    env = _env(1)
+    await consumer.process(_rec(env, 0))
+    await consumer.process(_rec(env, 1))  # a redelivery of the dead letter: skipped
+    assert await _applied(storage) == []
+    refuse.clear()  # "after a fix"
+    await consumer.process(_rec(env, 2, [(REPLAY_HEADER, b"1")]))
+    await consumer.process(_rec(env, 3, [(REPLAY_HEADER, b"1")]))
+    assert await _applied(storage) == [1]
+
+
+async def test_events_without_a_sequence_are_applied_as_they_come(storage: Storage) -> None:
+    consumer = _consumer(storage)
+    await consumer.process(_rec(_unnumbered(), 0))
+    assert await _applied(storage) == [None]
