@@ -1,0 +1,180 @@
+"""Ingest: escalations per second the national council applies, against two yardsticks.
+
+The same signed escalations, on the same broker, read three ways:
+
+- **ceiling** — a raw aiokafka consumer that only decodes (envelope and contract), no database;
+- **naive** — a plain FastStream handler, one message per transaction (inbox row + issue row),
+  FastStream's default decoding and commit policy: what most services do;
+- **national-council** — the real service process: verify the signature, check order, apply
+  through the inbox on PostgreSQL, emit the receipt downstream, commit the offset after.
+
+Rates are counted from the first applied row to the last, so consumer-group joins and
+process start do not count against anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.infra import RUN_DIR, broker, databases, escalations, produce, services, table_count
+from samverkan_shared.envelope import decode_event, from_kafka
+from samverkan_shared.registry import load_regions
+from samverkan_shared.topics import PARTITIONS, upstream
+
+__all__ = ["IngestResult", "run"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Escalations per second, each way."""
+
+    events: int
+    ceiling: float
+    naive: float
+    service: float
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [
+            ("ingest", "ceiling: raw aiokafka, decode only", f"{self.ceiling:,.0f} events/s"),
+            (
+                "ingest",
+                "naive: FastStream, 1 message per transaction",
+                f"{self.naive:,.0f} events/s",
+            ),
+            (
+                "ingest",
+                "national-council (verify, inbox, PostgreSQL)",
+                f"{self.service:,.0f} events/s",
+            ),
+            (
+                "ingest",
+                "national-council / ceiling (target ≥ 0.20)",
+                f"{self.service / self.ceiling:.2f}",
+            ),
+            (
+                "ingest",
+                "national-council / naive (target ≥ 10)",
+                f"{self.service / self.naive:.1f}x",
+            ),
+        ]
+
+
+def _topics() -> list[str]:
+    return [upstream(r.code) for r in load_regions()]
+
+
+async def ceiling(bootstrap: str, n: int) -> float:
+    """Read and decode every record with no group and no database."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(t, p) for t in _topics() for p in range(PARTITIONS)]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        seen, first = 0, 0.0
+        while seen < n:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            for records in batch.values():
+                for rec in records:
+                    decode_event(from_kafka(rec.key, rec.value, rec.headers))
+                    if not seen:
+                        first = time.perf_counter()
+                    seen += 1
+        return (seen - 1) / (time.perf_counter() - first)
+    finally:
+        await consumer.stop()
+
+
+NAIVE = sa.MetaData()
+NAIVE_INBOX = sa.Table("inbox", NAIVE, sa.Column("id", sa.String(36), primary_key=True))
+NAIVE_ISSUES = sa.Table(
+    "issues",
+    NAIVE,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("region", sa.String(40)),
+    sa.Column("title", sa.String(200)),
+    sa.Column("body", sa.JSON),
+)
+
+
+async def naive(bootstrap: str, dsn: str, n: int) -> float:
+    """A FastStream subscriber that commits one transaction per message."""
+    engine = create_async_engine(dsn, pool_size=5)
+    async with engine.begin() as conn:
+        await conn.run_sync(NAIVE.create_all)
+    kafka = KafkaBroker(bootstrap, logger=None)
+
+    @kafka.subscriber(*_topics(), group_id="bench-naive", auto_offset_reset="earliest")
+    async def handle(body: dict[str, Any], msg: KafkaMessage) -> None:
+        event_id = msg.headers["ce_id"]
+        async with engine.begin() as conn:
+            new = await conn.execute(
+                pg_insert(NAIVE_INBOX).values(id=event_id).on_conflict_do_nothing()
+            )
+            if new.rowcount:
+                await conn.execute(
+                    sa.insert(NAIVE_ISSUES).values(
+                        id=body["issue_id"], region=body["region"], title=body["title"], body=body
+                    )
+                )
+
+    async with kafka:
+        await kafka.start()
+        rate = await _rate_of(dsn, "SELECT count(*) FROM issues", n)
+    await engine.dispose()
+    return rate
+
+
+async def _rate_of(dsn: str, count_sql: str, n: int, timeout: float = 900.0) -> float:
+    """Poll a count until it reaches ``n``; rows per second from the first row to the last."""
+    deadline = time.monotonic() + timeout
+    first_at, first_count = 0.0, 0
+    while True:
+        count = await table_count(dsn, count_sql)
+        now = time.perf_counter()
+        if count and not first_at:
+            first_at, first_count = now, count
+        if count >= n:
+            return (count - first_count) / (now - first_at)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {count} of {n} rows after {timeout:.0f} s")
+        await asyncio.sleep(0.05)
+
+
+def run(n: int = 10_000) -> IngestResult:
+    """All three, on one broker with the same records."""
+    RUN_DIR.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, broker() as bootstrap:
+        keys = Path(tmp) / "keys"
+        records = escalations(n, keys)
+        asyncio.run(produce(bootstrap, records))
+        top = asyncio.run(ceiling(bootstrap, n))
+        with databases(["naive", "national-council"]) as dbs:
+            plain = asyncio.run(naive(bootstrap, dbs["naive"], n))
+            with services(
+                ["national-council"],
+                bootstrap=bootstrap,
+                dbs=dbs,
+                keys=keys,
+                logs=RUN_DIR / "logs" / "ingest",
+            ):
+                ours = asyncio.run(
+                    _rate_of(dbs["national-council"], "SELECT count(*) FROM issues", n)
+                )
+    return IngestResult(n, top, plain, ours)
+
+
+if __name__ == "__main__":
+    print(run())
