@@ -136,7 +136,9 @@ async def test_the_dialogue_end_to_end(network: Network) -> None:
     )
     assert "Nationell bedömning av VFU-kapaciteten" in mails[0]["subject"] + mails[0]["body"]
     deliveries = await eventually(
-        lambda: _json(notifications, "/deliveries", params={"subscriber_id": sub.json()["id"]}),
+        lambda: _json(
+            notifications, "/deliveries", params={"subscriber_id": sub.json()["subscriber_id"]}
+        ),
         lambda rows: len(rows) >= 1 and all(d["status"] == "sent" for d in rows),
         what="delivery recorded as sent",
     )
@@ -162,12 +164,17 @@ async def test_what_the_services_publish_is_read_by_the_official_sdk(network: Ne
         lambda i: i["national_reference"] is not None,
         what="the national reply on norra's downstream topic",
     )
+    # What the services published about this issue: other tests also put hand-made records
+    # (malformed, unsequenced, old versions) on norra's topics, and those are not ours to check.
+    subject = f"issues/{created.json()['id']}".encode()
     for topic in (upstream("norra"), downstream("norra")):
-        records = await read_topic(network.bootstrap, topic)
-        assert records, f"nothing on {topic}"
+        records = [
+            r
+            for r in await read_topic(network.bootstrap, topic)
+            if (dict(r.headers).get("ce_subject") == subject)
+        ]
+        assert records, f"nothing about the issue on {topic}"
         for rec in records:
-            if dict(rec.headers).get("ce_type") is None:
-                continue  # a test's deliberately malformed message
             event = from_binary_event(
                 KafkaMessage(headers=dict(rec.headers), key=rec.key, value=rec.value)
             )

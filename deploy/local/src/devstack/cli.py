@@ -119,6 +119,13 @@ def _print_tour(specs: list[ServiceSpec], mail_port: int, took: float) -> None:
         table.add_row(spec.name, spec.url)
     table.add_row("captured mail", f"http://127.0.0.1:{mail_port}  (files: .run/mail/)")
     console.print(table)
+    national = next((s.url for s in specs if s.name == "national-council"), None)
+    if national:
+        # The national service creates this account at start in development only.
+        console.print(
+            f"Staff web UI: {national}/ui  — log in as [bold]admin[/bold] / "
+            "[bold]dev-admin-password[/bold] (development only)"
+        )
     console.print(
         f"API token (development): [bold]{DEV_API_TOKEN}[/bold]   Ctrl-C stops everything."
     )
