@@ -21,6 +21,7 @@ from samverkan_shared.settings import DEV_API_TOKEN
 from samverkan_shared.signing import Signer
 from samverkan_shared.topics import all_topics
 from tests.infra import fresh_databases, kafka_bootstrap, postgres_admin_dsn
+from tests.national_app import national_app  # noqa: F401  (a session fixture: the staff tests)
 
 SERVICES = [
     "national-council",
@@ -97,6 +98,7 @@ def network(
             "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "SAMVERKAN_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
             "SAMVERKAN_LOG_FORMAT": "json",
+            "SAMVERKAN_SLA_CHECK_SECONDS": "1",  # the national breach check, every second
         },
     )
     logs = Path(tmp_path_factory.mktemp("logs"))

@@ -170,3 +170,21 @@ async def dead_letters(
     records = await read_topic(bootstrap, dead_letter(topic), idle=0.5)
     parked = [{k: v.decode() for k, v in r.headers} for r in records]
     return [h for h in parked if h.get("ce_id") == event_id and h.get("dlq-consumer") == consumer]
+
+
+async def national_queue(client: Any, **filters: str) -> list[dict[str, Any]]:
+    """Every national queue row matching ``filters``, through all pages (``X-Next-Cursor``).
+
+    The session's queue holds every test's issues and is paged oldest first, so one page of
+    it would miss the newest rows once the suite has made enough of them.
+    """
+    params: dict[str, str | int] = {"limit": 500, **filters}
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = await client.get("/issues", params=params)
+        page.raise_for_status()
+        rows.extend(page.json())
+        cursor = page.headers.get("X-Next-Cursor")
+        if not cursor:
+            return rows
+        params["cursor"] = cursor

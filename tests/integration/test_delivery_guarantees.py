@@ -13,7 +13,7 @@ from samverkan_shared.contracts import EscalationAmended, InformationRequested, 
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope, region_source, to_kafka
 from samverkan_shared.topics import dead_letter, downstream, upstream
 from tests.conftest import Network
-from tests.infra import dead_letters, eventually, read_topic, send
+from tests.infra import dead_letters, eventually, national_queue, read_topic, send
 
 
 def _escalation(region: str, issue_id: Any) -> IssueEscalated:
@@ -31,7 +31,7 @@ def _escalation(region: str, issue_id: Any) -> IssueEscalated:
 
 async def _national_issues_for(network: Network, regional_id: str) -> list[dict[str, Any]]:
     async with network.client("national-council") as client:
-        rows = (await client.get("/issues", params={"limit": 500})).json()
+        rows = await national_queue(client)
     return [r for r in rows if r["regional_issue_id"] == regional_id]
 
 

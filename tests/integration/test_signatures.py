@@ -14,7 +14,7 @@ from samverkan_shared.contracts import IssueEscalated
 from samverkan_shared.envelope import Envelope, region_source
 from samverkan_shared.topics import upstream
 from tests.conftest import Network
-from tests.infra import dead_letters, eventually, send
+from tests.infra import dead_letters, eventually, national_queue, send
 
 REGION = "norra"
 
@@ -35,7 +35,7 @@ def _envelope(issue_id: UUID) -> Envelope:
 
 async def _in_queue(network: Network, issue_id: UUID) -> list[dict[str, Any]]:
     async with network.client("national-council") as client:
-        rows = (await client.get("/issues", params={"region": REGION, "limit": 500})).json()
+        rows = await national_queue(client, region=REGION)
     return [r for r in rows if r["regional_issue_id"] == str(issue_id)]
 
 

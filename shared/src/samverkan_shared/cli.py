@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings
 from rich.console import Console
 from rich.table import Table
 
+from samverkan_shared.asyncapi import document, render
 from samverkan_shared.db import make_engine
 from samverkan_shared.migrations import upgrade
 from samverkan_shared.settings import ServiceSettings
@@ -71,5 +73,20 @@ def service_cli(
 
         asyncio.run(run())
         _err.print(f"[green]{name}: database at {revision}[/green]")
+
+    @app.command()
+    def asyncapi() -> None:
+        """Print the service's AsyncAPI document (what it serves at /asyncapi.json)."""
+        settings = load_settings(settings_cls)
+        service = build(settings)
+        runtime = service.state.runtime
+        doc = document(
+            runtime.name,
+            runtime.broker,
+            title=service.title,
+            description=service.description,
+            version=service.version,
+        )
+        sys.stdout.write(render(doc))
 
     return app

@@ -1,6 +1,8 @@
 """Idempotent consumption: decode, validate, apply with the inbox in one transaction, then commit.
 
-The offset is committed only after the database transaction commits. A message that can
+The offset is committed only after the database transaction commits. Events of the
+dialogue topics are applied in their source's sequence order (``samverkan_shared.sequence``):
+one that arrives ahead of a gap is held, never applied early. A message that can
 never succeed goes to the dead-letter topic with its reason and is committed, so it does
 not block its partition. A transient failure (database down) is retried with backoff
 without committing, so nothing is lost and later messages of the partition wait.
@@ -24,8 +26,21 @@ from samverkan_shared.inbox import record_in_inbox
 from samverkan_shared.logs import get_logger
 from samverkan_shared.metrics import CONSUMED, HANDLER_SECONDS, RETRIES
 from samverkan_shared.relay import RecordSink
+from samverkan_shared.sequence import (
+    REPLAY_HEADER,
+    HeldRecord,
+    Position,
+    Stream,
+    advance,
+    classify,
+    hold,
+    is_sequenced,
+    progress_of,
+    take_held,
+)
 from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import dead_letter
+from samverkan_shared.tracing import consumer_span  # tracing (issue 7)
 from samverkan_shared.uow import Storage, UnitOfWork
 
 __all__ = ["DeadLetterHook", "EventConsumer", "Handler", "IncomingRecord", "Outcome"]
@@ -58,6 +73,8 @@ class Outcome:
     duplicates: int = 0
     dead_lettered: int = 0
     retries: int = 0
+    held: int = 0
+    released: int = 0
 
 
 class EventConsumer:
@@ -84,31 +101,164 @@ class EventConsumer:
         self.outcome = Outcome()
 
     async def process(self, record: IncomingRecord) -> None:
-        """Apply one record; returns only when it is applied, a duplicate, or dead-lettered."""
+        """Apply one record; returns when it is applied, held, a duplicate, or dead-lettered."""
         headers = list(record.headers or ())
         try:
             env = from_kafka(record.key, record.value, headers)
-            event = decode_event(env)
-            if self.verify is not None:
-                self.verify(env)
         except PoisonMessage as exc:
             await self._dead_letter(record, headers, exc)
             return
         # Every log line while this event is applied names it and what it is about.
-        with structlog.contextvars.bound_contextvars(
-            event_id=env.id,
-            event_type=env.type,
-            subject=env.subject,
-            correlation_id=env.correlationid,
+        with (
+            structlog.contextvars.bound_contextvars(
+                event_id=env.id,
+                event_type=env.type,
+                subject=env.subject,
+                correlation_id=env.correlationid,
+            ),
+            self._span(record, env),  # tracing (issue 7): child of the emitting span
         ):
-            await self._apply_with_retry(record, headers, env, event)
+            if env.sequence is not None and is_sequenced(record.topic) and self._authentic(env):
+                await self._in_order(record, headers, env, env.sequence)
+            else:
+                await self._finish(record, headers, env, None)
+
+    def _authentic(self, env: Envelope) -> bool:
+        """Only an event its source really sent may move that source's stream.
+
+        A forged sequence number must never make us skip (and so lose) the real event.
+        """
+        if self.verify is None:
+            return True
+        try:
+            self.verify(env)
+        except PoisonMessage:
+            return False
+        return True
+
+    def _span(self, record: IncomingRecord, env: Envelope) -> Any:
+        """The consumer span of one event, continuing the trace it was emitted in (issue 7)."""
+        carrier = {"traceparent": env.traceparent or "", "tracestate": env.tracestate or ""}
+        attributes = {
+            "messaging.kafka.destination.partition": record.partition,
+            "messaging.kafka.offset": record.offset,
+            "messaging.message.id": env.id,
+            "cloudevents.event_type": env.type,
+            "cloudevents.event_source": env.source,
+            "cloudevents.event_subject": env.subject,
+        }
+        return consumer_span(
+            {k: v for k, v in carrier.items() if v},
+            topic=record.topic,
+            consumer=self.name,
+            attributes=attributes,
+        )
+
+    async def _in_order(
+        self, record: IncomingRecord, headers: list[tuple[str, bytes]], env: Envelope, seq: int
+    ) -> None:
+        """The ordering rule of ``samverkan_shared.sequence``: apply, hold, or skip."""
+        stream = Stream(self.name, env.source, record.topic)
+        position = await retry_until_done(
+            lambda: self._place(stream, record, env, seq),
+            f"ordering {env.type} {env.id} ({self.name})",
+            cap=self.max_backoff,
+        )
+        if position is Position.DONE:
+            if dict(headers).get(REPLAY_HEADER):  # an operator re-drives a dead letter
+                await self._finish(record, headers, env, None)
+                return
+            self.outcome.duplicates += 1
+            CONSUMED.labels(self.name, "duplicate").inc()
+            log.info("event already finished, skipped", consumer=self.name, sequence=seq)
+            return
+        if position is Position.AHEAD:
+            self.outcome.held += 1
+            CONSUMED.labels(self.name, "held").inc()
+            log.info("event held behind a gap", consumer=self.name, sequence=seq)
+            return
+        await self._finish(record, headers, env, stream)
+        await self._release(stream, seq + 1)
+
+    async def _place(
+        self, stream: Stream, record: IncomingRecord, env: Envelope, seq: int
+    ) -> Position:
+        """Classify against the stream's progress; an event ahead of a gap is held (committed)."""
+        async with self.storage.unit_of_work() as uow:
+            applied = await progress_of(uow.conn, self.storage.progress, stream)
+            position = classify(seq, applied)
+            if position is Position.AHEAD:
+                copy = HeldRecord(
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    record.key,
+                    record.value,
+                    list(record.headers or ()),
+                    seq,
+                )
+                await hold(uow.conn, self.storage.held, stream, seq, env.id, copy)
+                await uow.commit()
+            return position
+
+    async def _release(self, stream: Stream, seq: int) -> None:
+        """Apply held events that now follow without a gap, in sequence order."""
+        while True:
+            found = await self._take(stream, seq)
+            if found is None:
+                return
+            env = from_kafka(found.key, found.value, found.headers)  # it parsed when held
+            await self._finish(found, found.headers, env, stream)
+            self.outcome.released += 1
+            seq += 1
+
+    async def _take(self, stream: Stream, seq: int) -> HeldRecord | None:
+        async def read() -> HeldRecord | None:
+            async with self.storage.engine.connect() as conn:
+                return await take_held(conn, self.storage.held, stream, seq)
+
+        return await retry_until_done(read, f"releasing held ({self.name})", self.max_backoff)
+
+    async def _finish(
+        self,
+        record: IncomingRecord,
+        headers: list[tuple[str, bytes]],
+        env: Envelope,
+        stream: Stream | None,
+    ) -> None:
+        """Decode, verify and apply — or dead-letter; a stream advances either way."""
+        try:
+            event = decode_event(env)
+            if self.verify is not None:
+                self.verify(env)
+        except PoisonMessage as exc:
+            poison: PoisonMessage | None = exc
+        else:
+            poison = await self._apply_with_retry(record, env, event, stream)
+        if poison is None:
+            return
+        await self._dead_letter(record, headers, poison)
+        if stream is not None and env.sequence is not None:
+            sequence = env.sequence
+            await retry_until_done(
+                lambda: self._advance_alone(stream, sequence),
+                f"advancing {stream.topic} ({self.name})",
+                cap=self.max_backoff,
+            )
+
+    async def _advance_alone(self, stream: Stream, seq: int) -> None:
+        async with self.storage.unit_of_work() as uow:
+            await advance(uow.conn, self.storage.progress, self.storage.held, stream, seq)
+            await uow.commit()
 
     async def _apply_with_retry(
-        self, record: IncomingRecord, headers: list[tuple[str, bytes]], env: Envelope, event: Event
-    ) -> None:
+        self, record: IncomingRecord, env: Envelope, event: Event, stream: Stream | None
+    ) -> PoisonMessage | None:
+        """Apply until done; transient failures are retried, what always fails is returned."""
+
         async def attempt() -> PoisonMessage | None:
             try:
-                await self._apply(record, env, event)
+                await self._apply(record, env, event, stream)
             except PoisonMessage as exc:
                 return exc
             except (NotFound, Conflict) as exc:  # the domain refuses it: it always will
@@ -121,18 +271,22 @@ class EventConsumer:
                 raise  # transient: the database or the broker is away; nothing is committed
             return None
 
-        poison = await retry_until_done(
+        return await retry_until_done(
             attempt, f"applying {env.type} {env.id} ({self.name})", cap=self.max_backoff
         )
-        if poison is not None:
-            await self._dead_letter(record, headers, poison)
 
-    async def _apply(self, record: IncomingRecord, env: Envelope, event: Event) -> None:
+    async def _apply(
+        self, record: IncomingRecord, env: Envelope, event: Event, stream: Stream | None
+    ) -> None:
         async with self.storage.unit_of_work() as uow:
             new = await record_in_inbox(
                 uow.conn, self.storage.inbox, env, record.topic, record.partition, record.offset
             )
+            if stream is not None and env.sequence is not None:  # in the effect's transaction
+                s = self.storage
+                await advance(uow.conn, s.progress, s.held, stream, env.sequence)
             if not new:
+                await uow.commit()
                 self.outcome.duplicates += 1
                 CONSUMED.labels(self.name, "duplicate").inc()
                 log.info("duplicate event ignored", consumer=self.name)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from samverkan_shared.contracts import EVENT_TYPES, Event
 from samverkan_shared.errors import ContractViolation, EnvelopeError, UnknownEventType
+from samverkan_shared.tracing import current_trace_context
 
 __all__ = [
     "NATIONAL_SOURCE",
@@ -71,6 +72,11 @@ class Envelope:
     keyid: str | None = None
     signature: str | None = None
     specversion: str = field(default=SPECVERSION)
+    # W3C trace context of the span that emitted the event (CloudEvents distributed-tracing
+    # extension). Observability only: not signed, so a hop that re-traces cannot break a
+    # signature, and an older verifier that does not know it still verifies.
+    traceparent: str | None = None
+    tracestate: str | None = None
 
     @classmethod
     def wrap(
@@ -84,6 +90,7 @@ class Envelope:
     ) -> Envelope:
         """Wrap an event; a new conversation starts its own correlation id."""
         event_id = str(uuid4())
+        trace_context = current_trace_context()  # the request or consumer span emitting it
         return cls(
             id=event_id,
             source=source,
@@ -96,6 +103,8 @@ class Envelope:
             correlationid=correlation_id or event_id,
             causationid=causation_id,
             fanoutid=fanout_id,
+            traceparent=trace_context.get("traceparent"),
+            tracestate=trace_context.get("tracestate"),
         )
 
     def with_sequence(self, sequence: int) -> Envelope:
@@ -142,6 +151,12 @@ def to_kafka(env: Envelope) -> KafkaRecord:
     attrs = attributes(env)
     headers = [(f"ce_{k}", v.encode()) for k, v in attrs.items() if v is not None]
     headers.append(("content-type", CONTENT_TYPE.encode()))
+    # Trace context under both names: ce_* for CloudEvents readers, the bare W3C names for
+    # any OpenTelemetry-instrumented Kafka consumer.
+    for name in ("traceparent", "tracestate"):
+        value = getattr(env, name)
+        if value:
+            headers += [(f"ce_{name}", value.encode()), (name, value.encode())]
     return KafkaRecord(key=env.partitionkey.encode(), value=env.data, headers=headers)
 
 
@@ -220,6 +235,8 @@ def from_kafka(
         fanoutid=h.get("ce_fanoutid"),
         keyid=h.get("ce_keyid"),
         signature=h.get("ce_signature"),
+        traceparent=h.get("ce_traceparent") or h.get("traceparent"),
+        tracestate=h.get("ce_tracestate") or h.get("tracestate"),
     )
 
 

@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from samverkan_shared.db import UTCDateTime, insert_ignore
 from samverkan_shared.envelope import Envelope
+from samverkan_shared.sequence import define_sequencing
 
 __all__ = ["define_inbox", "record_in_inbox"]
 
 
 def define_inbox(metadata: MetaData) -> Table:
-    """The inbox table in a service's metadata."""
+    """The inbox table in a service's metadata (with the per-stream ordering tables beside it)."""
+    define_sequencing(metadata)
     return Table(
         "inbox",
         metadata,

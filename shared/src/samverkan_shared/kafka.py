@@ -12,21 +12,36 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from samverkan_shared.broker_loss import forbid_topic_auto_creation, notice_returned_topics
 from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.envelope import KafkaRecord
+from samverkan_shared.kafka_security import broker_security
 from samverkan_shared.settings import KafkaSettings
 from samverkan_shared.topics import TopicSpec
 
 __all__ = ["BrokerSink", "build_broker", "commit_violations", "ensure_topics", "subscribe"]
 
+METADATA_MAX_AGE_MS = 5_000
+
 
 def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
-    """A FastStream Kafka broker whose producer waits for every in-sync replica."""
+    """A FastStream Kafka broker whose producer waits for every in-sync replica.
+
+    Its clients never let the broker create a topic, and re-form a group when a topic it
+    lacked comes back (``samverkan_shared.broker_loss``).
+    """
+    forbid_topic_auto_creation()
+    notice_returned_topics()
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
         acks="all",
         enable_idempotence=settings.kafka_idempotent_producer,
+        security=broker_security(settings),
+        # Metadata at most 5 s old (aiokafka's default is 5 min): a consumer that joined its
+        # group while a topic was missing (a broker that lost its topics, recreated a moment
+        # later) is assigned nothing for it until its metadata is refreshed.
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         logger=None,
     )
 

@@ -12,6 +12,7 @@ __all__ = ["configure_logging", "get_logger"]
 
 def configure_logging(service: str, *, json: bool, level: str = "INFO", **bound: str) -> None:
     """Configure structlog and the standard library to write one stream."""
+    level = level.upper()  # the environment may say `warning`; logging wants `WARNING`
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,

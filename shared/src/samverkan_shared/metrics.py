@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 __all__ = [
     "CONSUMED",
+    "CONSUMER_LAG",
     "HANDLER_SECONDS",
     "PUBLISHED",
     "RETRIES",
+    "LagProbe",
+    "kafka_lag",
     "metrics_router",
 ]
 
@@ -34,10 +40,43 @@ OUTBOX_BACKLOG = Gauge("samverkan_outbox_backlog", "Outbox rows not yet publishe
 OUTBOX_OLDEST = Gauge(
     "samverkan_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row (0 if none)"
 )
+CONSUMER_LAG = Gauge(
+    "samverkan_consumer_lag",
+    "Records on an assigned partition the consumer has not yet taken (high watermark - position)",
+    ["consumer", "topic", "partition"],
+)
+
+LagProbe = Callable[[], Awaitable[list[tuple[str, str, int, int]]]]
+"""(consumer, topic, partition, lag) for every partition assigned to this process."""
 
 
-def metrics_router(backlog: Callable[[], Awaitable[tuple[int, float | None]]]) -> APIRouter:
-    """``/metrics`` in the Prometheus text format; the outbox gauges are read at scrape time."""
+async def kafka_lag(consumers: Iterable[tuple[str, Any]]) -> list[tuple[str, str, int, int]]:
+    """Lag per assigned partition of each (name, aiokafka consumer), without a broker call
+    when the consumer already knows the high watermark from its last fetch."""
+    rows: list[tuple[str, str, int, int]] = []
+    for name, consumer in consumers:
+        parts = sorted(consumer.assignment() if consumer is not None else ())
+        unknown = [tp for tp in parts if consumer.highwater(tp) is None]
+        ends = await consumer.end_offsets(unknown) if unknown else {}
+        for tp in parts:
+            high = consumer.highwater(tp)
+            end = ends.get(tp, 0) if high is None else high
+            position = await consumer.position(tp)
+            rows.append((name, tp.topic, tp.partition, max(0, end - position)))
+    return rows
+
+
+async def _refresh_lag(lag: LagProbe) -> None:
+    rows = await asyncio.wait_for(lag(), 5.0)
+    CONSUMER_LAG.clear()  # a partition given to another member is no longer ours to report
+    for consumer, topic, partition, value in rows:
+        CONSUMER_LAG.labels(consumer, topic, str(partition)).set(value)
+
+
+def metrics_router(
+    backlog: Callable[[], Awaitable[tuple[int, float | None]]], lag: LagProbe | None = None
+) -> APIRouter:
+    """``/metrics`` in the Prometheus text format; outbox and lag gauges are read at scrape time."""
     router = APIRouter(tags=["health"])
 
     @router.get("/metrics", response_class=Response)
@@ -48,6 +87,10 @@ def metrics_router(backlog: Callable[[], Awaitable[tuple[int, float | None]]]) -
             OUTBOX_OLDEST.set(oldest or 0.0)
         except Exception:  # the database is away: report what we have, /readyz says why
             pass
+        if lag is not None:
+            # The broker is away or a rebalance is under way: the last values stay.
+            with contextlib.suppress(Exception):
+                await _refresh_lag(lag)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

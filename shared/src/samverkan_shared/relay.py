@@ -1,4 +1,8 @@
-"""The outbox relay: publishes committed events in order, then marks them sent."""
+"""The outbox relay: publishes committed events in order, then marks them sent.
+
+It also answers for its source's streams: the heads it announces and the rows it re-sends
+when a consumer lost some (``samverkan_shared.resend``).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_poll = idle_poll
         self.published = 0
+        self.source: str | None = None
         self.loop = DrainLoop("outbox relay", self.drain_once, idle_poll)
         storage.on_commit.append(self.loop.wake)
 
@@ -70,6 +75,42 @@ class OutboxRelay:
                     await conn.commit()
                     self.published += len(sent_ids)
             return len(sent_ids)
+
+    async def heads(self) -> tuple[str | None, dict[str, int]]:
+        """This service's source and, per topic, the highest sequence published so far."""
+        ob = self.storage.outbox
+        async with self.storage.engine.connect() as conn:
+            if self.source is None:  # every row of one service's outbox has its one source
+                latest = (
+                    await conn.execute(select(ob.c.headers).order_by(ob.c.id.desc()).limit(1))
+                ).scalar_one_or_none()
+                self.source = dict(latest or []).get("ce_source")
+            rows = (
+                await conn.execute(
+                    select(ob.c.topic, func.max(ob.c.sequence))
+                    .where(ob.c.sent_at.is_not(None))
+                    .group_by(ob.c.topic)
+                )
+            ).all()
+        return self.source, {topic: int(head) for topic, head in rows}
+
+    async def resend(self, topic: str, start: int, end: int | None = None) -> int:
+        """Mark published rows of a topic from ``start`` (to ``end``) unsent; the loop sends them.
+
+        Rows still waiting are left alone, so a repeated request does not send twice as much.
+        """
+        ob = self.storage.outbox
+        stmt = update(ob).where(
+            ob.c.topic == topic, ob.c.sequence >= start, ob.c.sent_at.is_not(None)
+        )
+        if end is not None:
+            stmt = stmt.where(ob.c.sequence <= end)
+        async with self.storage.engine.begin() as conn:
+            count = (
+                await conn.execute(stmt.values(sent_at=None, attempts=ob.c.attempts + 1))
+            ).rowcount
+        self.loop.wake()
+        return int(count)
 
     async def backlog(self) -> tuple[int, float | None]:
         """Unsent rows and the age in seconds of the oldest one."""

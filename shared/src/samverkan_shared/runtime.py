@@ -13,16 +13,19 @@ from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData, text
 
+from samverkan_shared.asyncapi import asyncapi_router, document
 from samverkan_shared.consumer import DeadLetterHook, EventConsumer, Handler
 from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.http import KeyCheck, install, token_guard
 from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
 from samverkan_shared.logs import get_logger
-from samverkan_shared.metrics import metrics_router
+from samverkan_shared.metrics import kafka_lag, metrics_router
 from samverkan_shared.migrations import upgrade
 from samverkan_shared.relay import OutboxRelay
+from samverkan_shared.resend import install_recovery
 from samverkan_shared.settings import ServiceSettings
+from samverkan_shared.tracing import configure_tracing, http_telemetry, shutdown_tracing
 from samverkan_shared.uow import Storage
 
 __all__ = ["Runtime"]
@@ -46,12 +49,22 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.storage = Storage(make_engine(self.settings.database_url), self.metadata)
+        self.storage = Storage(
+            make_engine(
+                self.settings.database_url,
+                pool_size=self.settings.database_pool_size,
+                max_overflow=self.settings.database_max_overflow,
+            ),
+            self.metadata,
+        )
         self.broker = build_broker(self.settings, client_id=self.name)
         self.sink = BrokerSink(self.broker)
         self.relay = OutboxRelay(
             self.storage, self.sink, idle_poll=self.settings.outbox_idle_poll_seconds
         )
+        # Gap detection and re-send: its control-topic subscriber is part of the service, so
+        # it is registered here, where the AsyncAPI document (built without running) sees it.
+        install_recovery(self)
 
     def consume(
         self,
@@ -108,14 +121,40 @@ class Runtime:
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             async with self.running():
                 yield
+            shutdown_tracing()  # flush the last spans before the process ends
 
-        app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+        configure_tracing(self.name)  # off unless OTEL_TRACES_EXPORTER asks for an exporter
+        app = FastAPI(
+            title=title,
+            description=description,
+            version="0.1.0",
+            lifespan=lifespan,
+            telemetry=http_telemetry(),  # type: ignore[arg-type]
+        )
         app.state.runtime = self
         install(app, self.readiness, self.settings.max_body_bytes)
-        app.include_router(metrics_router(self.relay.backlog))
+        app.include_router(metrics_router(self.relay.backlog, self.lag))
+        app.include_router(
+            asyncapi_router(
+                lambda: document(
+                    self.name,
+                    self.broker,
+                    title=title,
+                    description=description,
+                    version=app.version,
+                )
+            )
+        )
         guard = token_guard(self.settings.api_token.get_secret_value(), accept)
         app.include_router(router(guard))
         return app
+
+    async def lag(self) -> list[tuple[str, str, int, int]]:
+        """Consumer lag of every partition assigned to this process (for ``/metrics``)."""
+        return await kafka_lag(
+            (consumer.name, getattr(subscriber, "consumer", None))
+            for consumer, subscriber in self.consumers
+        )
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state: 'ok' or why not."""

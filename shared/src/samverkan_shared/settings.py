@@ -42,6 +42,17 @@ class KafkaSettings(_Base):
     )
     kafka_session_timeout_ms: int = Field(10_000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(1_000, ge=100)
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="SASL_SSL with a SCRAM user in production (Strimzi KafkaUser)"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism when the protocol is SASL_*"
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user (the service's principal)")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
+    kafka_ssl_cafile: str | None = Field(
+        None, description="CA certificate (PEM) of the broker's TLS listener; system CAs if unset"
+    )
 
 
 class DatabaseSettings(_Base):
@@ -49,6 +60,14 @@ class DatabaseSettings(_Base):
 
     database_url: str = Field(
         "sqlite+aiosqlite:///./.run/data/service.db", description="SQLAlchemy async URL"
+    )
+    # Small by default: a network is many services on one PostgreSQL (max_connections is 100
+    # out of the box), and each service's work is short transactions.
+    database_pool_size: int = Field(
+        5, ge=1, le=100, description="PostgreSQL connections kept open by the service"
+    )
+    database_max_overflow: int = Field(
+        5, ge=0, le=100, description="extra PostgreSQL connections allowed at peaks"
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-__all__ = ["Conflict", "IllegalTransition", "Lifecycle", "NotFound"]
+__all__ = ["Conflict", "IllegalTransition", "InvalidInput", "Lifecycle", "NotFound"]
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -22,6 +22,15 @@ class IllegalTransition(Conflict):
         super().__init__(f"{entity} is '{current.value}'; it cannot move to '{target.value}'")
         self.current = current
         self.target = target
+
+
+class InvalidInput(ValueError):
+    """A value the caller sent is not acceptable here (HTTP 422 naming the field)."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(f"{'.'.join(map(str, loc))}: {message}")
+        self.loc = loc
+        self.message = message
 
 
 class NotFound(Exception):

@@ -11,6 +11,7 @@ __all__ = [
     "Direction",
     "TopicSpec",
     "all_topics",
+    "control",
     "dead_letter",
     "downstream",
     "intake",
@@ -23,6 +24,7 @@ PREFIX = "samverkan"
 PARTITIONS = 3
 RETENTION_MS = 30 * 24 * 3600 * 1000
 DEAD_LETTER_RETENTION_MS = 90 * 24 * 3600 * 1000
+CONTROL_RETENTION_MS = 24 * 3600 * 1000  # heads repeat and requests are re-made; a day is plenty
 
 
 class Direction(StrEnum):
@@ -31,6 +33,7 @@ class Direction(StrEnum):
     UPSTREAM = "upstream"
     DOWNSTREAM = "downstream"
     INTAKE = "intake"  # a region's own IT systems → its regional council
+    CONTROL = "control"  # between the services themselves: stream heads and re-send requests
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,11 @@ def intake_errors(region: str) -> str:
     return f"{PREFIX}.{region}.intake.errors"
 
 
+def control() -> str:
+    """Stream heads and re-send requests between services (samverkan_shared.resend)."""
+    return f"{PREFIX}.control.streams"
+
+
 def dead_letter(topic: str) -> str:
     """The dead-letter topic beside a consumed topic."""
     return f"{topic}.dlq"
@@ -79,9 +87,9 @@ def region_of_topic(topic: str) -> str:
 
 
 def all_topics() -> list[TopicSpec]:
-    """Every topic: per region the dialogue pair and the intake, each with its dead letter,
-    and the intake's error topic."""
-    specs: list[TopicSpec] = []
+    """Every topic: the control topic, and per region the dialogue pair and the intake, each
+    with its dead letter, and the intake's error topic."""
+    specs: list[TopicSpec] = [TopicSpec(control(), 1, CONTROL_RETENTION_MS, "", Direction.CONTROL)]
     for region in load_regions():
         specs.append(
             TopicSpec(intake_errors(region.code), 1, RETENTION_MS, region.code, Direction.INTAKE)

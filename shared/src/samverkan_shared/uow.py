@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.inbox import define_inbox
 from samverkan_shared.outbox import add_to_outbox, define_outbox
+from samverkan_shared.sequence import define_sequencing
 from samverkan_shared.signing import Signer
 
 __all__ = ["Storage", "UnitOfWork"]
@@ -26,6 +27,8 @@ class Storage:
     outbox: Table = field(init=False)
     sequences: Table = field(init=False)
     inbox: Table = field(init=False)
+    progress: Table = field(init=False)
+    held: Table = field(init=False)
     on_commit: list[Callable[[], None]] = field(default_factory=list)
     signer: Signer | None = None
 
@@ -40,6 +43,10 @@ class Storage:
         else:
             self.outbox, self.sequences = define_outbox(self.metadata)
             self.inbox = define_inbox(self.metadata)
+        if "stream_progress" not in tables:  # a metadata that defined its inbox by hand
+            define_sequencing(self.metadata)
+        tables = self.metadata.tables
+        self.progress, self.held = tables["stream_progress"], tables["held_events"]
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work on this database."""

@@ -27,7 +27,7 @@ def test_per_region_the_dialogue_the_intake_and_their_dead_letters() -> None:
         assert {upstream(code), downstream(code)} <= names
         assert {dead_letter(upstream(code)), dead_letter(downstream(code))} <= names
         assert {intake(code), dead_letter(intake(code)), intake_errors(code)} <= names
-    assert len(names) == 7 * len(codes)
+    assert len(names) == 7 * len(codes) + 1  # and the control topic
 
 
 def test_region_of_topic() -> None:

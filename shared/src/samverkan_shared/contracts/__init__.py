@@ -11,7 +11,10 @@ from samverkan_shared.contracts.downstream import (
     EscalationReceived,
     InformationRequested,
     IssueClosed,
+    IssueProgressed,
     OperatingPlanPublished,
+    ServiceLevelBreached,
+    ServiceLevelTarget,
 )
 from samverkan_shared.contracts.intake import IntakeEscalation, IntakeRejected
 from samverkan_shared.contracts.upstream import (
@@ -41,7 +44,10 @@ __all__ = [
     "IntakeRejected",
     "IssueClosed",
     "IssueEscalated",
+    "IssueProgressed",
     "OperatingPlanPublished",
+    "ServiceLevelBreached",
+    "ServiceLevelTarget",
     "Urgency",
 ]
 
@@ -58,8 +64,10 @@ _ALL: tuple[type[Event], ...] = (
     AssessmentPublished,
     AssessmentRevised,
     IssueClosed,
+    IssueProgressed,
     ConsultationOpened,
     OperatingPlanPublished,
+    ServiceLevelBreached,
     IntakeEscalation,
     IntakeRejected,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
@@ -28,7 +29,10 @@ __all__ = [
     "FocusArea",
     "InformationRequested",
     "IssueClosed",
+    "IssueProgressed",
     "OperatingPlanPublished",
+    "ServiceLevelBreached",
+    "ServiceLevelTarget",
 ]
 
 Fingerprint = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -78,6 +82,43 @@ class IssueClosed(IssueEvent):
     national_reference: UUID
     resolution: LongText
     closed_at: AwareDatetime
+
+
+class IssueProgressed(IssueEvent):
+    """The national council moved the escalation on (triaged, or taken into assessment)."""
+
+    name = "issue.progressed"
+    direction = Direction.DOWNSTREAM
+
+    national_reference: UUID
+    from_state: Annotated[str, Field(pattern=r"^[a-z_]{2,32}$")]
+    to_state: Annotated[str, Field(pattern=r"^[a-z_]{2,32}$")]
+    reason: Annotated[str, Field(max_length=10_000)] = ""
+    progressed_at: AwareDatetime
+
+
+class ServiceLevelTarget(StrEnum):
+    """Which national service-level target a breach concerns."""
+
+    ACKNOWLEDGE = "acknowledge"
+    ANSWER = "answer"
+
+
+class ServiceLevelBreached(IssueEvent):
+    """An escalated issue passed a national service-level target without being met.
+
+    On the region's downstream topic: the region sees its issue is late, and notifications
+    tell national staff. Emitted once per (issue, target) by a check that lives in the
+    database, so a restart neither loses nor repeats it.
+    """
+
+    name = "sla.breached"
+    direction = Direction.DOWNSTREAM
+
+    national_reference: UUID
+    target: ServiceLevelTarget
+    due_at: AwareDatetime
+    breached_at: AwareDatetime
 
 
 class _Assessment(Event):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
 )
 
+from samverkan_shared.areas import define_plan_areas
 from samverkan_shared.db import UTCDateTime
 from samverkan_shared.inbox import define_inbox
 from samverkan_shared.outbox import define_outbox
@@ -26,6 +27,7 @@ __all__ = [
     "information_requests",
     "issues",
     "metadata",
+    "plan_areas",
 ]
 
 metadata = MetaData()
@@ -58,6 +60,8 @@ issues = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("escalated_at", UTCDateTime),
+    # Where the escalation stands in the national queue, as the national council last said.
+    Column("national_state", String(32)),
 )
 
 information_requests = Table(
@@ -129,3 +133,6 @@ idempotency_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("principal", "key"),
 )
+
+plan_areas = define_plan_areas(metadata)
+"""Focus areas of the operating plans received: valid areas here besides the base list."""

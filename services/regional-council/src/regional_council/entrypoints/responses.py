@@ -41,6 +41,9 @@ class IssueOut(ResponseModel):
     national_reference: str | None = Field(
         None, description="The national council's id for the escalation, once it has arrived"
     )
+    national_state: str | None = Field(
+        None, description="Where the escalation stands in the national queue, as last told"
+    )
     acknowledge_by: datetime | None = Field(
         None, description="The national service-level target for acknowledging"
     )

@@ -16,9 +16,11 @@ from regional_council.adapters.tables import (
     consultations,
     information_requests,
     issues,
+    plan_areas,
 )
 from regional_council.domain.model import RegionalState
 from regional_council.service_layer.idempotency import IdempotentRequest, remember, replay
+from samverkan_shared.areas import check_areas
 from samverkan_shared.contracts import (
     AssessmentAcknowledged,
     ConsultationResponded,
@@ -100,6 +102,7 @@ class RegionalCommands:
         return await self._once(idem, lambda uow: self._insert(uow, new))
 
     async def _insert(self, uow: UnitOfWork, new: NewIssue) -> dict[str, Any]:
+        await check_areas(uow.conn, plan_areas, new.areas)  # the base list and plan areas
         at = repo.now()
         values = {
             "id": str(uuid4()),

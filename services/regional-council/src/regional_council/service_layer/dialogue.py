@@ -10,8 +10,10 @@ from regional_council.adapters.tables import (
     consultations,
     information_requests,
     issues,
+    plan_areas,
 )
 from regional_council.domain.model import LIFECYCLE, RegionalState
+from samverkan_shared.areas import add_plan_areas
 from samverkan_shared.contracts import (
     AssessmentPublished,
     AssessmentRevised,
@@ -21,7 +23,9 @@ from samverkan_shared.contracts import (
     Event,
     InformationRequested,
     IssueClosed,
+    IssueProgressed,
     OperatingPlanPublished,
+    ServiceLevelBreached,
 )
 from samverkan_shared.contracts.base import IssueEvent
 from samverkan_shared.db import insert_ignore
@@ -30,6 +34,14 @@ from samverkan_shared.errors import Rejected
 from samverkan_shared.uow import UnitOfWork
 
 __all__ = ["DownstreamHandler"]
+
+# The national state each issue event implies (issue.progressed carries its own).
+_NATIONAL_STATE: dict[type[Event], str] = {
+    EscalationReceived: "received",
+    InformationRequested: "awaiting_region",
+    EscalationDeclined: "declined",
+    IssueClosed: "closed",
+}
 
 
 class DownstreamHandler:
@@ -53,6 +65,18 @@ class DownstreamHandler:
             raise Rejected(f"addressed to {sorted(regions)}, not to {self.region!r}")
 
     async def _dispatch(self, uow: UnitOfWork, event: Event) -> None:
+        await self._apply(uow, event)
+        state = _NATIONAL_STATE.get(type(event))
+        if isinstance(event, IssueProgressed):
+            state = event.to_state
+        if state is not None and isinstance(event, IssueEvent):
+            await uow.conn.execute(
+                update(issues)
+                .where(issues.c.region == self.region, issues.c.id == str(event.issue_id))
+                .values(national_state=state)
+            )
+
+    async def _apply(self, uow: UnitOfWork, event: Event) -> None:
         match event:
             case EscalationReceived():
                 await self._received(uow, event)
@@ -81,7 +105,13 @@ class DownstreamHandler:
                     )
                 )
             case OperatingPlanPublished():
-                pass  # the plan's areas reach the region through the shared area list
+                # Its focus areas become valid areas for this region's escalations.
+                focus = [(a.code, a.name) for a in event.focus_areas]
+                await add_plan_areas(uow.conn, plan_areas, event.year, focus, repo.now())
+            case IssueProgressed():
+                await repo.get_issue(uow.conn, self.region, str(event.issue_id))  # must exist
+            case ServiceLevelBreached():
+                pass  # for national staff and notifications; the region's issue is unchanged
             case _:
                 raise Rejected(f"{event.event_type()} is not a downstream event")
 
@@ -140,3 +170,6 @@ class DownstreamHandler:
         state = RegionalState(issue["state"])
         if LIFECYCLE.can(state, RegionalState.ANSWERED):
             await repo.move(uow.conn, issue, RegionalState.ANSWERED)
+        await uow.conn.execute(
+            update(issues).where(issues.c.id == issue["id"]).values(national_state="assessed")
+        )

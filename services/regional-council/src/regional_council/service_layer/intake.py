@@ -16,6 +16,7 @@ from samverkan_shared.contracts import Event, IntakeEscalation, IntakeRejected
 from samverkan_shared.envelope import Envelope, from_kafka, region_source, to_kafka
 from samverkan_shared.errors import PoisonMessage, Rejected
 from samverkan_shared.relay import RecordSink
+from samverkan_shared.statemachine import InvalidInput
 from samverkan_shared.topics import intake_errors
 from samverkan_shared.uow import UnitOfWork
 
@@ -42,7 +43,10 @@ class IntakeHandler:
             urgency=event.urgency,
             affected_actor_types=tuple(event.affected_actor_types),
         )
-        await self.commands.escalate_in(uow, new, esc)
+        try:
+            await self.commands.escalate_in(uow, new, esc)
+        except InvalidInput as exc:  # an area outside the vocabulary: tell the sender why
+            raise Rejected(str(exc)) from exc
 
 
 def _event_id(record: IncomingRecord) -> str | None:
