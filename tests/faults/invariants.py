@@ -102,7 +102,8 @@ async def check(net: FaultNetwork, traffic: Traffic) -> Findings:
         rows = await _fetch(
             dsn,
             "SELECT source, topic, sequence FROM inbox WHERE sequence IS NOT NULL"
-            " ORDER BY processed_at",
+            # A batch is one transaction with one processed_at; inside it, sequence order.
+            " ORDER BY processed_at, sequence",
         )
         f.out_of_order += _inversions(rows)
     return f

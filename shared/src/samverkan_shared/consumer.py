@@ -1,6 +1,9 @@
 """Idempotent consumption: decode, validate, apply with the inbox in one transaction, then commit.
 
-The offset is committed only after the database transaction commits. Events of the
+The offset is committed only after the database transaction commits. A batch of records is
+applied in one transaction when every record in it is plain (decodes, verifies, is no
+operator replay); the ordering rule is planned for the batch (``samverkan_shared.batching``);
+anything else, or a batch the domain refuses, takes the one-record path below. Events of the
 dialogue topics are applied in their source's sequence order (``samverkan_shared.sequence``):
 one that arrives ahead of a gap is held, never applied early. A message that can
 never succeed goes to the dead-letter topic with its reason and is committed, so it does
@@ -10,7 +13,7 @@ without committing, so nothing is lost and later messages of the partition wait.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -18,11 +21,13 @@ from typing import Any, Protocol
 import structlog
 from sqlalchemy.exc import DataError, IntegrityError
 
+from samverkan_shared.batching import Decoded, plan_batch
 from samverkan_shared.contracts import Event
+from samverkan_shared.db import insert_ignore_many
 from samverkan_shared.drain import retry_until_done
 from samverkan_shared.envelope import Envelope, KafkaRecord, decode_event, from_kafka
 from samverkan_shared.errors import PoisonMessage, Rejected
-from samverkan_shared.inbox import record_in_inbox
+from samverkan_shared.inbox import inbox_row, record_in_inbox
 from samverkan_shared.logs import get_logger
 from samverkan_shared.metrics import CONSUMED, HANDLER_SECONDS, RETRIES
 from samverkan_shared.relay import RecordSink
@@ -99,6 +104,95 @@ class EventConsumer:
         self.on_dead_letter = on_dead_letter
         self.max_backoff = max_backoff
         self.outcome = Outcome()
+
+    async def process_batch(self, records: Sequence[IncomingRecord]) -> None:
+        """Apply a batch in one transaction where it can; returns when every record is done."""
+        decoded = [self._decoded(record) for record in records]
+        plain = [d for d in decoded if d is not None]
+        if len(records) == 1 or len(plain) < len(records):
+            for record in records:
+                await self.process(record)
+            return
+        later = await retry_until_done(
+            lambda: self._apply_batch(plain),
+            f"applying a batch of {len(plain)} ({self.name})",
+            cap=self.max_backoff,
+        )
+        if later is None:  # the domain refused one of them: find it, one record at a time
+            for record in records:
+                await self.process(record)
+            return
+        for item in later:
+            await self.process(item.record)
+
+    def _decoded(self, record: IncomingRecord) -> Decoded | None:
+        """The record ready to apply, or None if it needs the one-record path."""
+        headers = list(record.headers or ())
+        if any(key == REPLAY_HEADER for key, _ in headers):
+            return None
+        try:
+            env = from_kafka(record.key, record.value, headers)
+            event = decode_event(env)
+            if self.verify is not None:
+                self.verify(env)
+        except PoisonMessage:
+            return None
+        sequenced = env.sequence is not None and is_sequenced(record.topic)
+        stream = Stream(self.name, env.source, record.topic) if sequenced else None
+        return Decoded(record, env, event, stream)
+
+    async def _apply_batch(self, items: list[Decoded]) -> list[Decoded] | None:
+        """One transaction: inbox rows, progress and every effect; None if one was refused.
+
+        Returns the records that wait behind a gap; events held earlier that now follow are
+        released after the commit.
+        """
+        async with self.storage.unit_of_work() as uow:
+            s = self.storage
+            streams = {item.stream for item in items if item.stream is not None}
+            before = {stream: await progress_of(uow.conn, s.progress, stream) for stream in streams}
+            plan = plan_batch(items, before)
+            # One moment for the whole transaction: its effects become visible together, and
+            # within it each stream was applied in sequence order.
+            moment = datetime.now(UTC)
+            rows = [
+                inbox_row(i.envelope, i.record.topic, i.record.partition, i.record.offset, moment)
+                for i in plan.apply
+            ]
+            new = set(
+                await insert_ignore_many(
+                    uow.conn, s.inbox, rows, s.inbox.c.source, s.inbox.c.event_id
+                )
+            )
+            for stream, applied in plan.progress.items():
+                await advance(uow.conn, s.progress, s.held, stream, applied)
+            applied_now = 0
+            try:
+                for item in plan.apply:
+                    if (item.envelope.source, item.envelope.id) not in new:
+                        continue
+                    new.discard((item.envelope.source, item.envelope.id))  # twice in one batch
+                    with (
+                        structlog.contextvars.bound_contextvars(
+                            event_id=item.envelope.id, event_type=item.envelope.type
+                        ),
+                        self._span(item.record, item.envelope),
+                        HANDLER_SECONDS.labels(self.name).time(),
+                    ):
+                        await self.handler(uow, item.envelope, item.event, item.record.topic)
+                    applied_now += 1
+            except (PoisonMessage, NotFound, Conflict, IntegrityError, DataError):
+                return None  # rolled back; the one-record path dead-letters the culprit
+            await uow.commit()
+        duplicates = plan.duplicates + len(plan.apply) - applied_now
+        self.outcome.applied += applied_now
+        self.outcome.duplicates += duplicates
+        CONSUMED.labels(self.name, "applied").inc(applied_now)
+        CONSUMED.labels(self.name, "duplicate").inc(duplicates)
+        log.info("batch applied", consumer=self.name, applied=applied_now, duplicates=duplicates)
+        for stream, applied in plan.progress.items():
+            await self._release(stream, applied + 1)
+        return plan.later
 
     async def process(self, record: IncomingRecord) -> None:
         """Apply one record; returns when it is applied, held, a duplicate, or dead-lettered."""

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Insert, Table, TypeDecorator, event
+from sqlalchemy import Column, DateTime, Insert, Table, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-__all__ = ["UTCDateTime", "insert_ignore", "make_engine", "upsert_increment"]
+__all__ = [
+    "UTCDateTime",
+    "insert_ignore",
+    "insert_ignore_many",
+    "make_engine",
+    "upsert_increment",
+]
 
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
@@ -45,6 +52,19 @@ def _dialect_insert(conn: AsyncConnection, table: Table) -> Any:
 def insert_ignore(conn: AsyncConnection, table: Table, **values: Any) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING, for either backend."""
     return _dialect_insert(conn, table).values(**values).on_conflict_do_nothing()  # type: ignore[no-any-return]
+
+
+async def insert_ignore_many(
+    conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], *returning: Column[Any]
+) -> list[tuple[Any, ...]]:
+    """One INSERT … ON CONFLICT DO NOTHING for many rows; the ``returning`` columns of new rows."""
+    if not rows:
+        return []
+    stmt = _dialect_insert(conn, table).values(list(rows)).on_conflict_do_nothing()
+    if not returning:
+        await conn.execute(stmt)
+        return []
+    return [tuple(r) for r in await conn.execute(stmt.returning(*returning))]
 
 
 def upsert_increment(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,7 +12,7 @@ from samverkan_shared.db import UTCDateTime, insert_ignore
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.sequence import define_sequencing
 
-__all__ = ["define_inbox", "record_in_inbox"]
+__all__ = ["define_inbox", "inbox_row", "record_in_inbox"]
 
 
 def define_inbox(metadata: MetaData) -> Table:
@@ -31,22 +32,26 @@ def define_inbox(metadata: MetaData) -> Table:
     )
 
 
+def inbox_row(
+    env: Envelope, topic: str, partition: int, offset: int, at: datetime | None = None
+) -> dict[str, Any]:
+    """The inbox row that marks this event applied (``at``: the batch's one moment)."""
+    return {
+        "source": env.source,
+        "event_id": env.id,
+        "event_type": env.type,
+        "sequence": env.sequence,
+        "topic": topic,
+        "partition": partition,
+        "offset": offset,
+        "processed_at": at or datetime.now(UTC),
+    }
+
+
 async def record_in_inbox(
     conn: AsyncConnection, inbox: Table, env: Envelope, topic: str, partition: int, offset: int
 ) -> bool:
     """True if this event is new; False if it was already applied (a redelivery)."""
-    result = await conn.execute(
-        insert_ignore(
-            conn,
-            inbox,
-            source=env.source,
-            event_id=env.id,
-            event_type=env.type,
-            sequence=env.sequence,
-            topic=topic,
-            partition=partition,
-            offset=offset,
-            processed_at=datetime.now(UTC),
-        )
-    )
+    row = inbox_row(env, topic, partition, offset)
+    result = await conn.execute(insert_ignore(conn, inbox, **row))
     return bool(result.rowcount)

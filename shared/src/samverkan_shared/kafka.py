@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -16,12 +17,15 @@ from samverkan_shared.broker_loss import forbid_topic_auto_creation, notice_retu
 from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.kafka_security import broker_security
+from samverkan_shared.logs import get_logger
 from samverkan_shared.settings import KafkaSettings
 from samverkan_shared.topics import TopicSpec
 
 __all__ = ["BrokerSink", "build_broker", "commit_violations", "ensure_topics", "subscribe"]
 
 METADATA_MAX_AGE_MS = 5_000
+
+log = get_logger(__name__)
 
 
 def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
@@ -57,6 +61,30 @@ class BrokerSink:
         headers = {k: v.decode() for k, v in record.headers}
         await self.broker.publish(record.value, topic=topic, key=record.key, headers=headers)
 
+    async def send_all(self, records: Sequence[tuple[str, KafkaRecord]]) -> int:
+        """Queue every record with the producer, then wait for the acknowledgements.
+
+        The producer keeps one request in flight per partition, so records keep their order.
+        """
+        pending: list[asyncio.Future[Any]] = []
+        try:
+            for topic, record in records:
+                headers = {k: v.decode() for k, v in record.headers}
+                future = await self.broker.publish(
+                    record.value, topic=topic, key=record.key, headers=headers, no_confirm=True
+                )
+                pending.append(future)
+        except Exception as exc:  # the producer refused to queue: send what was queued
+            log.warning("queueing a record failed", error=repr(exc))
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        done = 0
+        for result in results:
+            if isinstance(result, BaseException):
+                log.warning("a record was not acknowledged", error=repr(result))
+                break
+            done += 1
+        return done
+
 
 async def _raw_body(msg: Any) -> Any:
     """Hand the bytes to our consumer untouched.
@@ -75,10 +103,11 @@ def subscribe(
     group_id: str,
     settings: KafkaSettings,
 ) -> Any:
-    """Register a subscriber that commits only after the consumer applied the record.
+    """Register a subscriber that commits only after the consumer applied the records.
 
     AckPolicy.MANUAL: FastStream's default commits before the handler runs; ACK commits
-    even when it raised; NACK_ON_ERROR spins on a poison message. We ack ourselves.
+    even when it raised; NACK_ON_ERROR spins on a poison message. We ack ourselves, after
+    the batch (what ``getmany`` had buffered, up to ``kafka_batch_max_records``) is applied.
     """
     subscriber = broker.subscriber(
         *topics,
@@ -88,11 +117,15 @@ def subscribe(
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        batch=True,
+        max_records=settings.kafka_batch_max_records,
+        # getmany returns at once when records are buffered; this is only the idle poll.
+        batch_timeout_ms=settings.kafka_batch_wait_ms,
     )
 
     @subscriber
     async def handle(msg: KafkaMessage) -> None:
-        await consumer.process(msg.raw_message)  # type: ignore[arg-type]
+        await consumer.process_batch(msg.raw_message)
         await msg.ack()
 
     return subscriber

@@ -6,6 +6,7 @@ when a consumer lost some (``samverkan_shared.resend``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -24,6 +25,13 @@ class RecordSink(Protocol):
 
     async def send(self, topic: str, record: KafkaRecord) -> None:
         """Send and wait for the broker's acknowledgement (acks=all)."""
+        ...
+
+    async def send_all(self, records: Sequence[tuple[str, KafkaRecord]]) -> int:
+        """Send in order, waiting for all acknowledgements together.
+
+        Returns how many, from the first, were acknowledged (a failure stops the count).
+        """
         ...
 
 
@@ -60,21 +68,30 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            sent_ids: list[int] = []
-            try:
-                for row in rows:
-                    headers = [(k, v.encode()) for k, v in row.headers]
-                    await self.sink.send(row.topic, KafkaRecord(row.key, row.value, headers))
-                    sent_ids.append(row.id)
-                    PUBLISHED.labels(row.topic).inc()
-            finally:
-                if sent_ids:
-                    await conn.execute(
-                        update(ob).where(ob.c.id.in_(sent_ids)).values(sent_at=datetime.now(UTC))
-                    )
-                    await conn.commit()
-                    self.published += len(sent_ids)
-            return len(sent_ids)
+            batch = [
+                (
+                    row.topic,
+                    KafkaRecord(row.key, row.value, [(k, v.encode()) for k, v in row.headers]),
+                )
+                for row in rows
+            ]
+            # Sent together, acknowledged together: one round trip per batch, not per record.
+            # What the broker acknowledged is marked even if a later record failed; the rest is
+            # sent again by the next drain (a consumer's inbox absorbs a repeat).
+            done = await self.sink.send_all(batch)
+            if done:
+                await conn.execute(
+                    update(ob)
+                    .where(ob.c.id.in_([row.id for row in rows[:done]]))
+                    .values(sent_at=datetime.now(UTC))
+                )
+                await conn.commit()
+                self.published += done
+                for topic, _ in batch[:done]:
+                    PUBLISHED.labels(topic).inc()
+            if done < len(batch):
+                raise ConnectionError(f"the broker acknowledged {done} of {len(batch)} records")
+            return done
 
     async def heads(self) -> tuple[str | None, dict[str, int]]:
         """This service's source and, per topic, the highest sequence published so far."""

@@ -42,6 +42,15 @@ class KafkaSettings(_Base):
     )
     kafka_session_timeout_ms: int = Field(10_000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(1_000, ge=100)
+    kafka_batch_max_records: int = Field(
+        500, ge=1, le=10_000, description="Records a consumer applies in one transaction, at most"
+    )
+    kafka_batch_wait_ms: int = Field(
+        10,
+        ge=1,
+        le=1_000,
+        description="How long an idle consumer waits for records before it polls again",
+    )
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="SASL_SSL with a SCRAM user in production (Strimzi KafkaUser)"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from samverkan_shared.envelope import KafkaRecord
@@ -24,6 +25,16 @@ class ListSink:
             raise ConnectionError("broker unavailable")
         self.sent.append((topic, record))
         self.arrived.set()
+
+    async def send_all(self, records: Sequence[tuple[str, KafkaRecord]]) -> int:
+        done = 0
+        for topic, record in records:
+            try:
+                await self.send(topic, record)
+            except ConnectionError:
+                break
+            done += 1
+        return done
 
 
 @dataclass

@@ -147,3 +147,67 @@ async def test_events_without_a_sequence_are_applied_as_they_come(storage: Stora
     consumer = _consumer(storage)
     await consumer.process(_rec(_unnumbered(), 0))
     assert await _applied(storage) == [None]
+
+
+# A batch (what the broker hands over at once) is applied in one transaction.
+
+
+async def test_a_batch_out_of_order_across_partitions_is_applied_in_order_without_holding(
+    storage: Storage,
+) -> None:
+    consumer = _consumer(storage)
+    envs = {n: _env(n) for n in range(1, 6)}
+    await consumer.process_batch([_rec(envs[n], o) for o, n in enumerate([3, 1, 2, 5, 4])])
+    assert await _applied(storage) == [1, 2, 3, 4, 5]
+    assert (consumer.outcome.applied, consumer.outcome.held) == (5, 0)
+
+
+async def test_what_lies_beyond_a_gap_in_a_batch_is_held_until_the_gap_closes(
+    storage: Storage,
+) -> None:
+    consumer = _consumer(storage)
+    envs = {n: _env(n) for n in range(1, 6)}
+    await consumer.process_batch([_rec(envs[n], o) for o, n in enumerate([1, 5, 2, 4])])
+    assert await _applied(storage) == [1, 2]
+    assert consumer.outcome.held == 2
+    await consumer.process_batch([_rec(envs[3], 10), _rec(envs[4], 11)])
+    assert await _applied(storage) == [1, 2, 3, 4, 5]
+    async with storage.engine.connect() as conn:
+        assert await gaps(conn, storage.progress, storage.held, "test") == []
+
+
+async def test_a_batch_of_redeliveries_has_no_second_effect(storage: Storage) -> None:
+    consumer = _consumer(storage)
+    one, two, three = _env(1), _env(2), _env(3)
+    loose = _unnumbered()
+    await consumer.process_batch([_rec(one, 0), _rec(two, 1), _rec(loose, 2)])
+    await consumer.process_batch(
+        [_rec(e, o) for o, e in enumerate([two, one, three, three, loose, loose], start=3)]
+    )
+    assert await _applied(storage) == [1, 2, None, 3]
+    assert consumer.outcome.duplicates == 5
+
+
+async def test_a_refused_event_in_a_batch_is_dead_lettered_and_the_rest_applied(
+    storage: Storage,
+) -> None:
+    consumer = _consumer(storage, refuse={2})
+    sink = consumer.dead_letters
+    assert isinstance(sink, ListSink)
+    await consumer.process_batch([_rec(_env(n), o) for o, n in enumerate([1, 2, 3])])
+    assert await _applied(storage) == [1, 3]
+    assert [t for t, _ in sink.sent] == [f"{TOPIC}.dlq"]
+
+
+async def test_a_malformed_record_in_a_batch_is_dead_lettered_and_the_rest_applied(
+    storage: Storage,
+) -> None:
+    consumer = _consumer(storage)
+    sink = consumer.dead_letters
+    assert isinstance(sink, ListSink)
+    bad = FakeRecord(TOPIC, 0, 1, b"k", b"{not json", [])
+    await consumer.process_batch([_rec(_env(1), 0), bad, _rec(_env(2), 2)])
+    assert await _applied(storage) == [1, 2]
+    assert [(t, dict(r.headers)["dlq-reason"]) for t, r in sink.sent] == [
+        (f"{TOPIC}.dlq", b"invalid-envelope")
+    ]

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.adapters.clock import now
@@ -19,22 +18,12 @@ __all__ = [
     "claim_due",
     "counts_by_status",
     "get_delivery",
-    "insert_ignore_many",
     "list_deliveries",
     "record",
     "release",
     "renew_claims",
     "retry_dead",
 ]
-
-
-async def insert_ignore_many(
-    conn: AsyncConnection, table: Any, rows: Sequence[dict[str, Any]]
-) -> None:
-    """One INSERT … ON CONFLICT DO NOTHING for many rows (the unique keys decide)."""
-    if rows:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        await conn.execute(dialect.insert(table).values(list(rows)).on_conflict_do_nothing())
 
 
 async def claim_due(

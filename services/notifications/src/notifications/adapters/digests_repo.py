@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.adapters.clock import now
-from notifications.adapters.deliveries_repo import insert_ignore_many
 from notifications.adapters.tables import deliveries, digests, notification_events, subscribers
 from notifications.domain.model import Channel, DeliveryMode, DeliveryStatus, SubscriberStatus
+from samverkan_shared.db import insert_ignore_many
 
 __all__ = [
     "claim_day",

@@ -8,12 +8,12 @@ from uuid import uuid4
 
 from notifications.adapters import subscribers_repo as subs
 from notifications.adapters.clock import now
-from notifications.adapters.deliveries_repo import insert_ignore_many
 from notifications.adapters.tables import deliveries, feed_items, notification_events
 from notifications.domain.model import Channel, DeliveryStatus
 from notifications.domain.rules import Target, plan
 from notifications.service_layer.matching import concerned_areas, concerned_regions, headline
 from samverkan_shared.contracts import Event
+from samverkan_shared.db import insert_ignore_many
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.uow import UnitOfWork
 
@@ -29,13 +29,21 @@ class IntakeHandler:
 
     def __init__(self, on_feed: Callable[[], None] | None = None) -> None:
         self.on_feed = on_feed
+        self._read_in: UnitOfWork | None = None
+        self._audience: tuple[Any, Any] = ({}, [])
 
     async def __call__(self, uow: UnitOfWork, env: Envelope, event: Event, topic: str) -> None:
         regions = concerned_regions(event, topic)
         areas = concerned_areas(event)
         conn = uow.conn
-        subscribers = await subs.subscribers_by_id(conn)
-        targets = plan(subscribers, await subs.active_subscriptions(conn), env.type, regions, areas)
+        if self._read_in is not uow:  # once per transaction: a batch shares one reading
+            self._audience = (
+                await subs.subscribers_by_id(conn),
+                await subs.active_subscriptions(conn),
+            )
+            self._read_in = uow
+        subscribers, subscriptions = self._audience
+        targets = plan(subscribers, subscriptions, env.type, regions, areas)
         if not targets:
             return
         moment = now()

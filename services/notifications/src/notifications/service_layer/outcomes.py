@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.adapters import subscribers_repo as subs
 from notifications.adapters.clock import now
-from notifications.adapters.deliveries_repo import insert_ignore_many, record
+from notifications.adapters.deliveries_repo import record
 from notifications.adapters.tables import deliveries, notification_events
 from notifications.domain.model import Channel, DeliveryStatus, PermanentFailure, retry_delay
 from notifications.metrics import ATTEMPTS
 from notifications.service_layer.messages import PAUSED_TYPE
 from notifications.settings import NotificationSettings
+from samverkan_shared.db import insert_ignore_many
 
 __all__ = ["record_failure", "record_successes"]
 
