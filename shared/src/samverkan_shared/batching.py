@@ -9,7 +9,9 @@ it for the whole batch without touching the database:
   a source's sequences out of order (``7, 9, 8``); sorted within the batch they follow
   without a gap, and nothing needs to be held;
 - a sequence at or below the stream's progress is a duplicate, skipped;
-- what still lies beyond a gap after sorting is left for the one-record path, which holds it;
+- events held earlier (``held_events``) join the batch: those that now follow are applied in
+  the same transaction;
+- what still lies beyond a gap after sorting is held, in the same transaction;
 - records without a sequence (intake topics) keep their place in the batch.
 """
 
@@ -34,6 +36,8 @@ class Decoded:
     envelope: Envelope
     event: Event
     stream: Stream | None
+    held: bool = False
+    """Read back from ``held_events``, not from the broker."""
 
     @property
     def sequence(self) -> int:
@@ -46,13 +50,17 @@ class BatchPlan:
 
     apply: list[Decoded] = field(default_factory=list)
     duplicates: int = 0
-    later: list[Decoded] = field(default_factory=list)
+    hold: list[Decoded] = field(default_factory=list)
+    """Records beyond a gap, to be held (those already held stay where they are)."""
     progress: dict[Stream, int] = field(default_factory=dict)
     """Each stream's progress after this batch, where it moved."""
 
 
 def plan_batch(items: list[Decoded], progress: dict[Stream, int]) -> BatchPlan:
-    """Order a batch by the ordering rule, given each stream's progress before it."""
+    """Order a batch by the ordering rule, given each stream's progress before it.
+
+    ``items`` are the batch's records in the order they came, then any held events.
+    """
     plan = BatchPlan()
     groups: dict[Stream, list[Decoded]] = defaultdict(list)
     for item in items:
@@ -68,8 +76,8 @@ def plan_batch(items: list[Decoded], progress: dict[Stream, int]) -> BatchPlan:
             elif item.sequence == applied + 1:
                 queue.append(item)
                 applied = item.sequence
-            else:
-                plan.later.append(item)
+            elif not item.held:
+                plan.hold.append(item)
         ready[stream] = queue
         if applied > start:
             plan.progress[stream] = applied

@@ -38,6 +38,9 @@ from samverkan_shared.sequence import (
     Stream,
     advance,
     classify,
+    held_between,
+    held_row,
+    held_sequences,
     hold,
     is_sequenced,
     progress_of,
@@ -51,6 +54,9 @@ from samverkan_shared.uow import Storage, UnitOfWork
 __all__ = ["DeadLetterHook", "EventConsumer", "Handler", "IncomingRecord", "Outcome"]
 
 log = get_logger(__name__)
+
+HELD_PER_BATCH = 1_000
+"""Held events of one stream a batch reads back, at most (the rest follow one by one)."""
 
 
 class IncomingRecord(Protocol):
@@ -113,45 +119,49 @@ class EventConsumer:
             for record in records:
                 await self.process(record)
             return
-        later = await retry_until_done(
+        done = await retry_until_done(
             lambda: self._apply_batch(plain),
             f"applying a batch of {len(plain)} ({self.name})",
             cap=self.max_backoff,
         )
-        if later is None:  # the domain refused one of them: find it, one record at a time
+        if done is None:  # the domain refused one of them: find it, one record at a time
             for record in records:
                 await self.process(record)
             return
-        for item in later:
-            await self.process(item.record)
+        for stream, applied in done.items():  # beyond what one batch took in (rare)
+            await self._release(stream, applied + 1)
 
-    def _decoded(self, record: IncomingRecord) -> Decoded | None:
-        """The record ready to apply, or None if it needs the one-record path."""
+    def _decoded(self, record: IncomingRecord, *, held: bool = False) -> Decoded | None:
+        """The record ready to apply, or None if it needs the one-record path.
+
+        A held record was authenticated before it was held, so it is not verified again.
+        """
         headers = list(record.headers or ())
         if any(key == REPLAY_HEADER for key, _ in headers):
             return None
         try:
             env = from_kafka(record.key, record.value, headers)
             event = decode_event(env)
-            if self.verify is not None:
+            if self.verify is not None and not held:
                 self.verify(env)
         except PoisonMessage:
             return None
         sequenced = env.sequence is not None and is_sequenced(record.topic)
         stream = Stream(self.name, env.source, record.topic) if sequenced else None
-        return Decoded(record, env, event, stream)
+        return Decoded(record, env, event, stream, held)
 
-    async def _apply_batch(self, items: list[Decoded]) -> list[Decoded] | None:
-        """One transaction: inbox rows, progress and every effect; None if one was refused.
+    async def _apply_batch(self, items: list[Decoded]) -> dict[Stream, int] | None:
+        """One transaction: inbox rows, progress, every effect and what must be held.
 
-        Returns the records that wait behind a gap; events held earlier that now follow are
-        released after the commit.
+        Events held earlier join in and are applied if the batch closes their gap. Returns
+        the streams' new progress; None (rolled back) if the domain refused one of the events.
         """
         async with self.storage.unit_of_work() as uow:
             s = self.storage
             streams = {item.stream for item in items if item.stream is not None}
             before = {stream: await progress_of(uow.conn, s.progress, stream) for stream in streams}
-            plan = plan_batch(items, before)
+            waiting = await self._held_in(uow, before, items)
+            plan = plan_batch(items + waiting, before)
             # One moment for the whole transaction: its effects become visible together, and
             # within it each stream was applied in sequence order.
             moment = datetime.now(UTC)
@@ -159,13 +169,11 @@ class EventConsumer:
                 inbox_row(i.envelope, i.record.topic, i.record.partition, i.record.offset, moment)
                 for i in plan.apply
             ]
-            new = set(
-                await insert_ignore_many(
-                    uow.conn, s.inbox, rows, s.inbox.c.source, s.inbox.c.event_id
-                )
-            )
+            key = (s.inbox.c.source, s.inbox.c.event_id)
+            new = set(await insert_ignore_many(uow.conn, s.inbox, rows, *key))
             for stream, applied in plan.progress.items():
                 await advance(uow.conn, s.progress, s.held, stream, applied)
+            await insert_ignore_many(uow.conn, s.held, [self._held_row(i) for i in plan.hold])
             applied_now = 0
             try:
                 for item in plan.apply:
@@ -184,15 +192,59 @@ class EventConsumer:
             except (PoisonMessage, NotFound, Conflict, IntegrityError, DataError):
                 return None  # rolled back; the one-record path dead-letters the culprit
             await uow.commit()
+        released = sum(1 for i in plan.apply if i.held)
         duplicates = plan.duplicates + len(plan.apply) - applied_now
         self.outcome.applied += applied_now
         self.outcome.duplicates += duplicates
-        CONSUMED.labels(self.name, "applied").inc(applied_now)
-        CONSUMED.labels(self.name, "duplicate").inc(duplicates)
-        log.info("batch applied", consumer=self.name, applied=applied_now, duplicates=duplicates)
-        for stream, applied in plan.progress.items():
-            await self._release(stream, applied + 1)
-        return plan.later
+        self.outcome.held += len(plan.hold)
+        self.outcome.released += released
+        for outcome, count in (
+            ("applied", applied_now),
+            ("duplicate", duplicates),
+            ("held", len(plan.hold)),
+        ):
+            CONSUMED.labels(self.name, outcome).inc(count)
+        log.info(
+            "batch applied",
+            consumer=self.name,
+            applied=applied_now,
+            duplicates=duplicates,
+            held=len(plan.hold),
+            released=released,
+        )
+        return plan.progress
+
+    async def _held_in(
+        self, uow: UnitOfWork, progress: dict[Stream, int], items: list[Decoded]
+    ) -> list[Decoded]:
+        """The held events this batch makes next in line (only those are read and decoded)."""
+        out: list[Decoded] = []
+        for stream, applied in progress.items():
+            held = self.storage.held
+            waiting = set(await held_sequences(uow.conn, held, stream, applied, HELD_PER_BATCH))
+            if not waiting:
+                continue
+            arrived = {i.sequence for i in items if i.stream == stream}
+            last = applied
+            while last + 1 in arrived or last + 1 in waiting:
+                last += 1
+            needed = [n for n in range(applied + 1, last + 1) if n in waiting and n not in arrived]
+            if not needed:
+                continue
+            for record in await held_between(uow.conn, held, stream, needed[0], needed[-1]):
+                item = self._decoded(record, held=True)
+                if item is not None and item.sequence not in arrived:
+                    out.append(item)
+        return out
+
+    @staticmethod
+    def _held_row(item: Decoded) -> dict[str, Any]:
+        r = item.record
+        copy = HeldRecord(
+            r.topic, r.partition, r.offset, r.key, r.value, list(r.headers or ()), item.sequence
+        )
+        assert item.stream is not None  # only a sequenced event is ever held
+        return held_row(item.stream, item.sequence, item.envelope.id, copy)
 
     async def process(self, record: IncomingRecord) -> None:
         """Apply one record; returns when it is applied, held, a duplicate, or dead-lettered."""

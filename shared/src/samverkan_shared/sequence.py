@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -53,6 +54,9 @@ __all__ = [
     "classify",
     "define_sequencing",
     "gaps",
+    "held_between",
+    "held_row",
+    "held_sequences",
     "hold",
     "is_sequenced",
     "progress_of",
@@ -188,6 +192,23 @@ async def _drop_held(conn: AsyncConnection, held: Table, stream: Stream, sequenc
     await conn.execute(delete(held).where(*stream.where(held), held.c.sequence <= sequence))
 
 
+def held_row(stream: Stream, sequence: int, event_id: str, record: HeldRecord) -> dict[str, Any]:
+    """The ``held_events`` row that keeps this record until its turn."""
+    return {
+        "consumer": stream.consumer,
+        "source": stream.source,
+        "topic": stream.topic,
+        "sequence": sequence,
+        "event_id": event_id,
+        "partition": record.partition,
+        "offset": record.offset,
+        "key": record.key or b"",
+        "value": record.value or b"",
+        "headers": [[k, v.decode(errors="replace")] for k, v in record.headers],
+        "held_at": datetime.now(UTC),
+    }
+
+
 async def hold(
     conn: AsyncConnection,
     held: Table,
@@ -197,22 +218,33 @@ async def hold(
     record: HeldRecord,
 ) -> bool:
     """Keep an event that arrived ahead of a gap; False if that sequence is already held."""
-    stmt = insert_ignore(
-        conn,
-        held,
-        consumer=stream.consumer,
-        source=stream.source,
-        topic=stream.topic,
-        sequence=sequence,
-        event_id=event_id,
-        partition=record.partition,
-        offset=record.offset,
-        key=record.key or b"",
-        value=record.value or b"",
-        headers=[[k, v.decode(errors="replace")] for k, v in record.headers],
-        held_at=datetime.now(UTC),
-    )
+    stmt = insert_ignore(conn, held, **held_row(stream, sequence, event_id, record))
     return bool((await conn.execute(stmt)).rowcount)
+
+
+async def held_sequences(
+    conn: AsyncConnection, held: Table, stream: Stream, applied: int, limit: int
+) -> list[int]:
+    """The first ``limit`` sequences held for this stream, in order (no payloads read)."""
+    rows = await conn.execute(
+        select(held.c.sequence)
+        .where(*stream.where(held), held.c.sequence > applied)
+        .order_by(held.c.sequence)
+        .limit(limit)
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def held_between(
+    conn: AsyncConnection, held: Table, stream: Stream, first: int, last: int
+) -> list[HeldRecord]:
+    """The events held for this stream from ``first`` to ``last``, in sequence order."""
+    rows = await conn.execute(
+        select(held)
+        .where(*stream.where(held), held.c.sequence.between(first, last))
+        .order_by(held.c.sequence)
+    )
+    return [_held_record(row) for row in rows]
 
 
 async def take_held(
@@ -222,8 +254,10 @@ async def take_held(
     row = (
         await conn.execute(select(held).where(*stream.where(held), held.c.sequence == sequence))
     ).first()
-    if row is None:
-        return None
+    return None if row is None else _held_record(row)
+
+
+def _held_record(row: Any) -> HeldRecord:
     return HeldRecord(
         topic=row.topic,
         partition=row.partition,

@@ -172,6 +172,7 @@ async def test_what_lies_beyond_a_gap_in_a_batch_is_held_until_the_gap_closes(
     assert consumer.outcome.held == 2
     await consumer.process_batch([_rec(envs[3], 10), _rec(envs[4], 11)])
     assert await _applied(storage) == [1, 2, 3, 4, 5]
+    assert consumer.outcome.released == 1  # 5, read back into the batch that closed the gap
     async with storage.engine.connect() as conn:
         assert await gaps(conn, storage.progress, storage.held, "test") == []
 
