@@ -176,6 +176,9 @@ class EventConsumer:
             await insert_ignore_many(uow.conn, s.held, [self._held_row(i) for i in plan.hold])
             applied_now = 0
             try:
+                prepare = getattr(self.handler, "prepare", None)
+                if prepare is not None:  # one look at the whole batch (a handler may read ahead)
+                    await prepare(uow, [(i.envelope, i.event, i.record.topic) for i in plan.apply])
                 for item in plan.apply:
                     if (item.envelope.source, item.envelope.id) not in new:
                         continue
@@ -189,6 +192,7 @@ class EventConsumer:
                     ):
                         await self.handler(uow, item.envelope, item.event, item.record.topic)
                     applied_now += 1
+                await uow.flush()  # deferred rows and events: a refusal here is a refusal too
             except (PoisonMessage, NotFound, Conflict, IntegrityError, DataError):
                 return None  # rolled back; the one-record path dead-letters the culprit
             await uow.commit()

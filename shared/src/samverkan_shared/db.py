@@ -68,11 +68,11 @@ async def insert_ignore_many(
 
 
 def upsert_increment(
-    conn: AsyncConnection, table: Table, key: str, value: Any, counter: str
+    conn: AsyncConnection, table: Table, key: str, value: Any, counter: str, by: int = 1
 ) -> Any:
-    """INSERT key with counter 1, or add 1 to it; RETURNING the new counter."""
-    stmt = _dialect_insert(conn, table).values({key: value, counter: 1})
-    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={counter: table.c[counter] + 1})
+    """INSERT key with counter ``by``, or add ``by`` to it; RETURNING the new counter."""
+    stmt = _dialect_insert(conn, table).values({key: value, counter: by})
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={counter: table.c[counter] + by})
     return stmt.returning(table.c[counter])
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -25,7 +27,7 @@ from samverkan_shared.envelope import Envelope, to_kafka
 if TYPE_CHECKING:
     from samverkan_shared.signing import Signer
 
-__all__ = ["add_to_outbox", "define_outbox"]
+__all__ = ["add_many_to_outbox", "add_to_outbox", "define_outbox"]
 
 
 def define_outbox(metadata: MetaData) -> tuple[Table, Table]:
@@ -70,24 +72,53 @@ async def add_to_outbox(
     signer: Signer | None = None,
 ) -> Envelope:
     """Number the envelope in its topic's stream, sign it if we sign, and store it."""
-    seq = (
-        await conn.execute(upsert_increment(conn, sequences, "stream", topic, "last"))
-    ).scalar_one()
-    numbered = envelope.with_sequence(seq)
-    if signer is not None:  # after numbering: the signature covers the sequence too
-        numbered = signer.sign(numbered)
-    record = to_kafka(numbered)
-    await conn.execute(
-        outbox.insert().values(
-            event_id=numbered.id,
-            event_type=numbered.type,
-            topic=topic,
-            sequence=seq,
-            key=record.key,
-            value=record.value,
-            headers=[[k, v.decode()] for k, v in record.headers],
-            created_at=datetime.now(UTC),
-            attempts=0,
+    [numbered] = await add_many_to_outbox(conn, outbox, sequences, [(topic, envelope)], signer)
+    return numbered
+
+
+async def add_many_to_outbox(
+    conn: AsyncConnection,
+    outbox: Table,
+    sequences: Table,
+    events: Sequence[tuple[str, Envelope]],
+    signer: Signer | None = None,
+) -> list[Envelope]:
+    """Number events in their topics' streams (in the order given), sign and store them.
+
+    One counter update per topic and one INSERT for all: the counter row is locked until
+    the transaction ends, so the numbers are gapless and commit in order.
+    """
+    counts = Counter(topic for topic, _ in events)
+    next_number: dict[str, int] = {}
+    for topic, n in counts.items():
+        last = (
+            await conn.execute(upsert_increment(conn, sequences, "stream", topic, "last", n))
+        ).scalar_one()
+        next_number[topic] = last - n + 1
+    at = datetime.now(UTC)
+    numbered: list[Envelope] = []
+    rows: list[dict[str, Any]] = []
+    for topic, envelope in events:
+        seq = next_number[topic]
+        next_number[topic] += 1
+        env = envelope.with_sequence(seq)
+        if signer is not None:  # after numbering: the signature covers the sequence too
+            env = signer.sign(env)
+        record = to_kafka(env)
+        numbered.append(env)
+        rows.append(
+            {
+                "event_id": env.id,
+                "event_type": env.type,
+                "topic": topic,
+                "sequence": seq,
+                "key": record.key,
+                "value": record.value,
+                "headers": [[k, v.decode()] for k, v in record.headers],
+                "created_at": at,
+                "attempts": 0,
+            }
         )
-    )
+    if rows:
+        await conn.execute(outbox.insert(), rows)
     return numbered

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.inbox import define_inbox
-from samverkan_shared.outbox import add_to_outbox, define_outbox
+from samverkan_shared.outbox import add_many_to_outbox, define_outbox
 from samverkan_shared.sequence import define_sequencing
 from samverkan_shared.signing import Signer
 
@@ -59,7 +60,12 @@ class Storage:
 
 
 class UnitOfWork:
-    """``async with storage.unit_of_work() as uow: …; await uow.commit()``."""
+    """``async with storage.unit_of_work() as uow: …; await uow.commit()``.
+
+    Emitted events, and rows a handler defers, are written together just before the commit
+    (``flush``): one INSERT per table and one counter update per topic, however many events
+    a batch applied.
+    """
 
     conn: AsyncConnection
 
@@ -67,24 +73,41 @@ class UnitOfWork:
         self.storage = storage
         self._emitted = 0
         self._committed = False
+        self._events: list[tuple[str, Envelope]] = []
+        self._rows: dict[Table, list[dict[str, Any]]] = {}
 
     async def __aenter__(self) -> UnitOfWork:
         self.conn = await self.storage.engine.connect()
         await self.conn.begin()
         return self
 
-    async def emit(self, topic: str, envelope: Envelope) -> Envelope:
-        """Add an event to the outbox, in this transaction."""
+    def emit(self, topic: str, envelope: Envelope) -> None:
+        """Add an event to the outbox, in this transaction (numbered and signed at flush)."""
         self._emitted += 1
+        self._events.append((topic, envelope))
+
+    def defer(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert this row at flush (tables in the order first deferred: parents first)."""
+        self._rows.setdefault(table, []).append(row)
+
+    async def flush(self) -> list[Envelope]:
+        """Write deferred rows, then the outbox; returns the events as numbered and signed."""
+        rows, self._rows = self._rows, {}
+        for table, batch in rows.items():
+            await self.conn.execute(table.insert(), batch)
+        events, self._events = self._events, []
+        if not events:
+            return []
         s = self.storage
-        return await add_to_outbox(self.conn, s.outbox, s.sequences, topic, envelope, s.signer)
+        return await add_many_to_outbox(self.conn, s.outbox, s.sequences, events, s.signer)
 
     def wake_on_commit(self) -> None:
         """Ask for the on-commit hooks (relay, senders) to run after this commit."""
         self._emitted += 1
 
     async def commit(self) -> None:
-        """Commit, then wake the relay if anything was emitted."""
+        """Flush, commit, then wake the relay if anything was emitted."""
+        await self.flush()
         await self.conn.commit()
         self._committed = True
         if self._emitted:

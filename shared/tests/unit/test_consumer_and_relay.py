@@ -128,8 +128,9 @@ async def test_the_relay_marks_rows_sent_only_after_the_broker_acknowledged(
     sink = ListSink(fail_next=1)
     relay = OutboxRelay(storage, sink)
     async with storage.unit_of_work() as uow:
-        first = await uow.emit(TOPIC, _escalation())
-        second = await uow.emit(TOPIC, _escalation())
+        uow.emit(TOPIC, _escalation())
+        uow.emit(TOPIC, _escalation())
+        first, second = await uow.flush()
         await uow.commit()
     with pytest.raises(ConnectionError):
         await relay.drain_once()
@@ -144,11 +145,13 @@ async def test_a_rolled_back_unit_of_work_leaves_no_event(storage: Storage) -> N
     relay = OutboxRelay(storage, ListSink())
     with pytest.raises(RuntimeError):
         async with storage.unit_of_work() as uow:
-            await uow.emit(TOPIC, _escalation())
+            uow.emit(TOPIC, _escalation())
+            await uow.flush()
             raise RuntimeError("the state change failed")
     assert (await relay.backlog())[0] == 0
     async with storage.unit_of_work() as uow:
-        numbered = await uow.emit(TOPIC, _escalation())
+        uow.emit(TOPIC, _escalation())
+        [numbered] = await uow.flush()
         await uow.commit()
     assert numbered.sequence == 1  # the rolled-back number was not used: no gap
 
@@ -160,7 +163,7 @@ async def test_the_relay_wakes_on_commit_instead_of_polling(storage: Storage) ->
     try:
         await asyncio.sleep(0.05)  # the relay has drained nothing and is asleep
         async with storage.unit_of_work() as uow:
-            await uow.emit(TOPIC, _escalation())
+            uow.emit(TOPIC, _escalation())
             await uow.commit()
         await asyncio.wait_for(sink.arrived.wait(), 5)
     finally:

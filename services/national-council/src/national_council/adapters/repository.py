@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from national_council.adapters.tables import (
@@ -31,9 +31,10 @@ __all__ = [
     "get_issue",
     "issue_by_regional_id",
     "issue_detail",
+    "latest_states",
     "now",
     "open_request_count",
-    "record_received",
+    "received_row",
     "set_areas",
 ]
 
@@ -52,6 +53,21 @@ async def get_issue(conn: AsyncConnection, issue_id: str, *, lock: bool = False)
     if row is None:
         raise NotFound(f"issue {issue_id} not found")
     return dict(row._mapping)
+
+
+async def latest_states(
+    conn: AsyncConnection, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The state of the latest national issue of each (region, regional issue id) known."""
+    wanted = list(keys)
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(issues.c.region, issues.c.regional_issue_id, issues.c.state)
+        .where(tuple_(issues.c.region, issues.c.regional_issue_id).in_(wanted))
+        .order_by(issues.c.received_at)
+    )
+    return {(r.region, r.regional_issue_id): r.state for r in rows}  # the latest wins
 
 
 async def issue_by_regional_id(
@@ -128,18 +144,16 @@ async def advance(
     return {**issue, **values}, steps
 
 
-async def record_received(conn: AsyncConnection, issue_id: str, actor: str) -> None:
+def received_row(issue_id: str, actor: str, at: datetime) -> dict[str, Any]:
     """The first audit row: the escalation arrived."""
-    await conn.execute(
-        transitions.insert().values(
-            issue_id=issue_id,
-            from_state=None,
-            to_state=NationalState.RECEIVED.value,
-            actor=actor,
-            reason="escalation received",
-            at=now(),
-        )
-    )
+    return {
+        "issue_id": issue_id,
+        "from_state": None,
+        "to_state": NationalState.RECEIVED.value,
+        "actor": actor,
+        "reason": "escalation received",
+        "at": at,
+    }
 
 
 async def set_areas(conn: AsyncConnection, issue_id: str, areas: Iterable[str]) -> list[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
+from dataclasses import dataclass, field
+from uuid import UUID, uuid4
 
 from sqlalchemy import update
 
@@ -12,7 +13,9 @@ from national_council.adapters.tables import (
     amendments,
     consultation_responses,
     information_requests,
+    issue_areas,
     issues,
+    transitions,
 )
 from national_council.domain.model import LIFECYCLE, NationalState, Priority, ServiceLevels
 from national_council.service_layer.transitions import move
@@ -36,11 +39,21 @@ from samverkan_shared.uow import UnitOfWork
 __all__ = ["UpstreamHandler"]
 
 
+@dataclass
+class _Batch:
+    """Escalations of one unit of work: deferred so far, and known to the queue before it."""
+
+    uow: UnitOfWork | None
+    escalated: set[tuple[str, str]] = field(default_factory=set)
+    known: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+
 class UpstreamHandler:
     """Applies one upstream event; provenance is the topic, and the source must agree."""
 
     def __init__(self, levels: ServiceLevels) -> None:
         self.levels = levels
+        self._batch = _Batch(None)
 
     async def __call__(self, uow: UnitOfWork, env: Envelope, event: Event, topic: str) -> None:
         region = region_of_topic(topic)
@@ -54,6 +67,8 @@ class UpstreamHandler:
 
     async def _dispatch(self, uow: UnitOfWork, env: Envelope, event: Event, region: str) -> None:
         actor = f"region:{region}"
+        if not isinstance(event, IssueEscalated):
+            await uow.flush()  # it may concern an issue escalated earlier in this batch
         match event:
             case IssueEscalated():
                 await self._escalated(uow, env, event)
@@ -102,43 +117,60 @@ class UpstreamHandler:
                 raise Rejected(f"{event.event_type()} is not an upstream event")
 
     async def _escalated(self, uow: UnitOfWork, env: Envelope, event: IssueEscalated) -> None:
-        try:
-            known = await repo.issue_by_regional_id(uow.conn, event.region, str(event.issue_id))
-        except NotFound:
-            known = None
-        if known is not None and not LIFECYCLE.is_final(NationalState(known["state"])):
-            raise Rejected(f"issue {event.issue_id} is already in the queue as {known['id']}")
-        reference = uuid4()
+        """A new issue in the queue, and the receipt to the region.
+
+        Its rows are deferred to the unit of work's flush, so a batch of escalations is a few
+        INSERTs in all; the issues escalated in this transaction are remembered meanwhile.
+        """
+        key = (event.region, str(event.issue_id))
+        batch = self._batch_of(uow)
+        if key in batch.escalated:
+            raise Rejected(f"issue {event.issue_id} is already in the queue")
+        if key in batch.known:
+            state = batch.known[key]
+        else:
+            try:
+                known = await repo.issue_by_regional_id(uow.conn, *key)
+                state = known["state"]
+            except NotFound:
+                state = None
+        if state is not None and not LIFECYCLE.is_final(NationalState(state)):
+            raise Rejected(f"issue {event.issue_id} is already in the queue")
+        batch.escalated.add(key)
+        reference = str(uuid4())
         at = repo.now()
         ack_by, answer_by = self.levels.targets(at, event.urgency)
-        await uow.conn.execute(
-            issues.insert().values(
-                id=str(reference),
-                region=event.region,
-                regional_issue_id=str(event.issue_id),
-                title=event.title,
-                summary=event.summary,
-                areas=list(event.areas),
-                reason_not_regional=event.reason_not_regional,
-                measures_tried=event.measures_tried,
-                urgency=event.urgency.value,
-                affected_actor_types=list(event.affected_actor_types),
-                requested_outcome=event.requested_outcome,
-                state=NationalState.RECEIVED.value,
-                received_at=at,
-                acknowledge_by=ack_by,
-                answer_by=answer_by,
-                updated_at=at,
-                correlation_id=env.correlationid,
-                priority=Priority(event.urgency.value).rank,
-            )
+        codes = list(dict.fromkeys(event.areas))
+        uow.defer(
+            issues,
+            {
+                "id": reference,
+                "region": event.region,
+                "regional_issue_id": str(event.issue_id),
+                "title": event.title,
+                "summary": event.summary,
+                "areas": codes,
+                "reason_not_regional": event.reason_not_regional,
+                "measures_tried": event.measures_tried,
+                "urgency": event.urgency.value,
+                "affected_actor_types": list(event.affected_actor_types),
+                "requested_outcome": event.requested_outcome,
+                "state": NationalState.RECEIVED.value,
+                "received_at": at,
+                "acknowledge_by": ack_by,
+                "answer_by": answer_by,
+                "updated_at": at,
+                "correlation_id": env.correlationid,
+                "priority": Priority(event.urgency.value).rank,
+            },
         )
-        await repo.set_areas(uow.conn, str(reference), event.areas)
-        await repo.record_received(uow.conn, str(reference), f"region:{event.region}")
+        for code in codes:
+            uow.defer(issue_areas, {"issue_id": reference, "area": code})
+        uow.defer(transitions, repo.received_row(reference, f"region:{event.region}", at))
         reply = EscalationReceived(
             issue_id=event.issue_id,
             region=event.region,
-            national_reference=reference,
+            national_reference=UUID(reference),
             received_at=at,
             acknowledge_by=ack_by,
             answer_by=answer_by,
@@ -146,7 +178,25 @@ class UpstreamHandler:
         out = Envelope.wrap(
             reply, NATIONAL_SOURCE, correlation_id=env.correlationid, causation_id=env.id
         )
-        await uow.emit(downstream(event.region), out)
+        uow.emit(downstream(event.region), out)
+
+    async def prepare(self, uow: UnitOfWork, items: list[tuple[Envelope, Event, str]]) -> None:
+        """Before a batch: which of its escalated issues the queue knows, in one query.
+
+        Read at the start of the transaction; an event of the batch that changes an issue's
+        state makes this stale only towards refusing, and a refusal retries the batch one
+        event at a time.
+        """
+        batch = self._batch_of(uow)
+        keys = {(e.region, str(e.issue_id)) for _, e, _ in items if isinstance(e, IssueEscalated)}
+        batch.known = {key: None for key in keys}
+        batch.known.update(await repo.latest_states(uow.conn, keys))
+
+    def _batch_of(self, uow: UnitOfWork) -> _Batch:
+        """What this unit of work has seen so far (a new one starts empty)."""
+        if self._batch.uow is not uow:
+            self._batch = _Batch(uow)
+        return self._batch
 
     async def _provided(self, uow: UnitOfWork, event: InformationProvided, actor: str) -> None:
         issue = await repo.issue_by_regional_id(uow.conn, event.region, str(event.issue_id))

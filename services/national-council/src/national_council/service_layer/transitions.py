@@ -28,7 +28,7 @@ async def emit_to(
 ) -> None:
     """Put one downstream event for a region in the outbox."""
     env = Envelope.wrap(event, NATIONAL_SOURCE, correlation_id=correlation_id, fanout_id=fanout)
-    await uow.emit(downstream(region), env)
+    uow.emit(downstream(region), env)
 
 
 def issue_ref(issue: dict[str, Any]) -> dict[str, Any]:

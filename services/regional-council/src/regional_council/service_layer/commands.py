@@ -72,7 +72,7 @@ class RegionalCommands:
 
     async def _emit(self, uow: UnitOfWork, event: Event, correlation_id: str | None) -> None:
         env = Envelope.wrap(event, self.source, correlation_id=correlation_id)
-        await uow.emit(upstream(self.region), env)
+        uow.emit(upstream(self.region), env)
 
     async def _once(
         self, idem: IdempotentRequest | None, work: Callable[[UnitOfWork], Awaitable[Issue]]
@@ -161,7 +161,7 @@ class RegionalCommands:
             escalated_at=at,
         )
         env = Envelope.wrap(event, self.source)
-        await uow.emit(upstream(self.region), env)
+        uow.emit(upstream(self.region), env)
         return await repo.move(
             uow.conn,
             issue,
