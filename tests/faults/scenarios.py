@@ -333,25 +333,17 @@ async def _reserved_stream(net: FaultNetwork, region: str, issue_id: object) -> 
 FaultFn = Callable[[Run], Awaitable[None]]
 
 
-BROKER_RESTART = "broker restart (all records and offsets lost)"
-
-
 def SCENARIOS(full: bool) -> dict[str, FaultFn]:  # noqa: N802 - a table, read like a constant
     """Scenario name → its fault, sized for the full or the short form."""
-    table: dict[str, FaultFn] = {
+    return {
         "kill -9 (national, regional, notifications)": lambda r: kill9(r, 2 if full else 1),
-        BROKER_RESTART: lambda r: broker_restart(r, 2 if full else 1),
+        "broker restart (all records and offsets lost)": lambda r: broker_restart(
+            r, 2 if full else 1
+        ),
         "PostgreSQL away 10 s under national": lambda r: db_outage(r, 10.0),
         "poison messages": lambda r: poison(r, 5 if full else 2),
         "duplicates and reordering": lambda r: duplicates_and_reordering(r, 200 if full else 40),
     }
-    if not full:
-        # Recovery from a broker that lost every topic and offset converged in only some runs
-        # (a group on Tansu 0.6 can keep an empty assignment after the topics come back; see
-        # broker_loss.py). Until it always converges it runs in `make faults` only, where a
-        # failure is reported, not in `make test`, where it would be a coin toss.
-        del table[BROKER_RESTART]
-    return table
 
 
 async def run_scenario(

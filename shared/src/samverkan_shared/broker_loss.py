@@ -20,9 +20,12 @@ an unclean leader election), three things broke recovery here (issue 6, measured
    and the group never re-formed: a control consumer assigned nothing for minutes, its
    service deaf to every re-send request (measured). The leader now records such a topic as
    having no partitions, so the next metadata refresh (``kafka.METADATA_MAX_AGE_MS``) that
-   finds it makes the group re-form. Not yet enough on Tansu 0.6 (measured): its groups stay
-   at generation 0, and it may answer that re-form's SyncGroup with the previous, empty
-   assignment, so the member still holds nothing. Open; see issue 6's report.
+   finds it makes the group re-form. Not enough on Tansu 0.6 (measured): its groups stay at
+   generation 0, and it may answer that re-form's SyncGroup with the previous, empty
+   assignment, so the member still holds nothing. The control topic therefore has no group
+   at all: every process is assigned its partition (``samverkan_shared.resend``), so every
+   service hears re-send requests after a broker loss, and the sources re-send what their
+   consumers' groups need (measured: ``make faults``, broker restart).
 """
 
 from __future__ import annotations

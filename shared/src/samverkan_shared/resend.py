@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from uuid import uuid4
 
 from faststream import AckPolicy
+from faststream.kafka import TopicPartition
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,7 +38,7 @@ from samverkan_shared.broker_loss import log_ends, rewind_if_lost
 from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.logs import get_logger
 from samverkan_shared.sequence import Stream, gaps, progress_of
-from samverkan_shared.topics import control
+from samverkan_shared.topics import CONTROL_PARTITIONS, control
 
 if TYPE_CHECKING:
     from samverkan_shared.runtime import Runtime
@@ -234,21 +235,21 @@ def install_recovery(runtime: Runtime) -> GapWatcher:
     """Subscribe the service to the control topic and start its watcher and announcer."""
     watcher = GapWatcher(runtime)
     responder = Responder(runtime, watcher)
+    # Every process reads every control message: its partitions are assigned, not shared out
+    # by a consumer group. So no group has to re-form after a broker lost its log (a group on
+    # Tansu 0.6 could keep an empty assignment then, and its service never heard a re-send
+    # request); the gap watcher rewinds the position if the log was lost. Nothing is
+    # committed: heads repeat and a lasting gap is asked for again, so no history is needed.
     subscriber = runtime.broker.subscriber(
-        control(),
+        partitions=[TopicPartition(control(), p) for p in range(CONTROL_PARTITIONS)],
         decoder=_raw,
-        group_id=f"{runtime.name}.control",
         ack_policy=AckPolicy.MANUAL,
-        # Heads repeat and a lasting gap is asked for again, so a new member needs no history.
         auto_offset_reset="latest",
-        session_timeout_ms=runtime.settings.kafka_session_timeout_ms,
-        heartbeat_interval_ms=runtime.settings.kafka_heartbeat_interval_ms,
     )
 
     @subscriber
     async def on_control(msg: KafkaMessage) -> None:
         await responder.handle(msg.raw_message.value or b"")  # type: ignore[union-attr]
-        await msg.ack()
 
     runtime.workers.extend([watcher.run, responder.announce])
     return watcher

@@ -8,6 +8,7 @@ from enum import StrEnum
 from samverkan_shared.registry import load_regions
 
 __all__ = [
+    "CONTROL_PARTITIONS",
     "Direction",
     "TopicSpec",
     "all_topics",
@@ -68,6 +69,10 @@ def intake_errors(region: str) -> str:
     return f"{PREFIX}.{region}.intake.errors"
 
 
+CONTROL_PARTITIONS = 1
+"""Every service reads all of the control topic (assigned, not by a group): one is enough."""
+
+
 def control() -> str:
     """Stream heads and re-send requests between services (samverkan_shared.resend)."""
     return f"{PREFIX}.control.streams"
@@ -89,7 +94,9 @@ def region_of_topic(topic: str) -> str:
 def all_topics() -> list[TopicSpec]:
     """Every topic: the control topic, and per region the dialogue pair and the intake, each
     with its dead letter, and the intake's error topic."""
-    specs: list[TopicSpec] = [TopicSpec(control(), 1, CONTROL_RETENTION_MS, "", Direction.CONTROL)]
+    specs: list[TopicSpec] = [
+        TopicSpec(control(), CONTROL_PARTITIONS, CONTROL_RETENTION_MS, "", Direction.CONTROL)
+    ]
     for region in load_regions():
         specs.append(
             TopicSpec(intake_errors(region.code), 1, RETENTION_MS, region.code, Direction.INTAKE)
