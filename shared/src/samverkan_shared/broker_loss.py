@@ -26,6 +26,12 @@ an unclean leader election), three things broke recovery here (issue 6, measured
    at all: every process is assigned its partition (``samverkan_shared.resend``), so every
    service hears re-send requests after a broker loss, and the sources re-send what their
    consumers' groups need (measured: ``make faults``, broker restart).
+4. A consumer group may still stay stuck that way: Tansu reports it ``Stable`` with every
+   member holding an empty assignment (seen with ``DescribeGroups``), and the service answers
+   "no partitions assigned" on ``/readyz`` for ever. A new member's join re-forms it properly
+   (measured), so a consumer that finds its whole group holding nothing leaves and joins
+   again (``rejoin_if_stuck``). A member that merely has no partition because the group has
+   more members than partitions is left alone: someone else holds them.
 """
 
 from __future__ import annotations
@@ -36,11 +42,18 @@ from typing import Any
 import aiokafka.client
 from aiokafka.consumer.group_coordinator import GroupCoordinator
 from aiokafka.errors import IllegalStateError
+from aiokafka.protocol.admin import DescribeGroupsRequest
 from aiokafka.protocol.metadata import MetadataRequest
 
 from samverkan_shared.logs import get_logger
 
-__all__ = ["forbid_topic_auto_creation", "log_ends", "notice_returned_topics", "rewind_if_lost"]
+__all__ = [
+    "forbid_topic_auto_creation",
+    "log_ends",
+    "notice_returned_topics",
+    "rejoin_if_stuck",
+    "rewind_if_lost",
+]
 
 log = get_logger(__name__)
 
@@ -121,3 +134,26 @@ async def rewind_if_lost(kafka: Any) -> list[str]:
                 end=ends[tp],
             )
     return rewound
+
+
+async def rejoin_if_stuck(kafka: Any) -> bool:
+    """Leave and join again if this consumer's whole group holds no partition (item 4).
+
+    Asks the group's coordinator over the consumer's own connection; returns True if it
+    re-joined.
+    """
+    group = getattr(kafka, "_group_id", None)
+    topics = set(kafka.subscription())
+    node = getattr(getattr(kafka, "_coordinator", None), "coordinator_id", None)
+    if group is None or node is None or not topics or kafka.assignment():
+        return False
+    response = await kafka._client.send(node, DescribeGroupsRequest([group]))
+    entry = response.groups[0]  # error, group, state, protocol type, protocol, members, …
+    error, state, members = entry[0], entry[2], entry[5]
+    if error or state != "Stable" or any(member[4] for member in members):  # 4: assignment
+        return False
+    listener = kafka._subscription.listener
+    log.warning("consumer group holds no partition: joining again", group=group)
+    kafka.unsubscribe()
+    kafka.subscribe(topics=list(topics), listener=listener)
+    return True

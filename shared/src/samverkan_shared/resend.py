@@ -34,7 +34,7 @@ from faststream.kafka import TopicPartition
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from samverkan_shared.broker_loss import log_ends, rewind_if_lost
+from samverkan_shared.broker_loss import log_ends, rejoin_if_stuck, rewind_if_lost
 from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.logs import get_logger
 from samverkan_shared.sequence import Stream, gaps, progress_of
@@ -58,6 +58,9 @@ HEADS_EVERY = 2.0
 CHECK_EVERY = 1.0
 RESEND_AFTER = 5.0
 CHECK_TIMEOUT = 15.0
+STUCK_AFTER = 20.0
+"""Seconds a consumer may hold no partition before its group is asked whether it is stuck:
+longer than a join (about 3 s on Tansu) or a restarted member's return (up to about 18 s)."""
 
 
 class ControlMessage(BaseModel):
@@ -89,6 +92,7 @@ class GapWatcher:
         self.runtime = runtime
         self.heads: dict[tuple[str, str], int] = {}
         self.asked: dict[Stream, float] = {}
+        self.empty_since: dict[str, float] = {}
         self.requests = 0
 
     def observe(self, message: ControlMessage) -> None:
@@ -120,10 +124,20 @@ class GapWatcher:
             kafka = getattr(subscriber, "consumer", None)
             if kafka is None:
                 continue
+            await self._unstick(consumer.name, kafka)
             topics = set(kafka.subscription())
             for stream, applied in await self._behind(consumer.name, topics):
                 if await _caught_up(kafka, stream.topic):
                     await self._ask(stream, applied + 1)
+
+    async def _unstick(self, name: str, kafka: Any) -> None:
+        """Re-join a group that has held nothing for ``STUCK_AFTER`` (``broker_loss`` item 4)."""
+        if kafka.assignment():
+            self.empty_since.pop(name, None)
+            return
+        since = self.empty_since.setdefault(name, time.monotonic())
+        if time.monotonic() - since >= STUCK_AFTER and await rejoin_if_stuck(kafka):
+            self.empty_since[name] = time.monotonic()
 
     async def _behind(self, consumer: str, topics: set[str]) -> list[tuple[Stream, int]]:
         storage = self.runtime.storage
