@@ -7,7 +7,11 @@ import pytest
 from aiokafka import TopicPartition
 from aiokafka.protocol.metadata import MetadataRequest_v5
 
-from samverkan_shared.broker_loss import forbid_topic_auto_creation, rewind_if_lost
+from samverkan_shared.broker_loss import (
+    forbid_topic_auto_creation,
+    rejoin_if_stuck,
+    rewind_if_lost,
+)
 
 A, B = TopicPartition("samverkan.norra.upstream", 0), TopicPartition("samverkan.norra.upstream", 1)
 
@@ -56,3 +60,61 @@ def test_metadata_requests_never_ask_the_broker_to_create_a_topic(
     request = aiokafka.client.MetadataRequest(["samverkan.norra.upstream"])
     built = request.build(MetadataRequest_v5)
     assert built.allow_auto_topic_creation is False
+
+
+class GroupMember:
+    """The parts of aiokafka's consumer that ``rejoin_if_stuck`` reads, over a fake coordinator."""
+
+    def __init__(self, state: str, assignments: list[bytes], mine: set[TopicPartition]) -> None:
+        self._group_id = "national-council"
+        self._coordinator = type("Coordinator", (), {"coordinator_id": 1})()
+        self._subscription = type("Subscription", (), {"listener": object()})()
+        self._client = self
+        self.group = (
+            0,
+            self._group_id,
+            state,
+            "consumer",
+            "",
+            [(f"m{i}", "", "", b"", a) for i, a in enumerate(assignments)],
+        )
+        self.mine = mine
+        self.calls: list[str] = []
+
+    def subscription(self) -> set[str]:
+        return {"samverkan.norra.upstream"}
+
+    def assignment(self) -> set[TopicPartition]:
+        return self.mine
+
+    async def send(self, node: int, request: object) -> object:
+        return type("Response", (), {"groups": [self.group]})()
+
+    def unsubscribe(self) -> None:
+        self.calls.append("unsubscribe")
+
+    def subscribe(self, topics: list[str], listener: object) -> None:
+        assert listener is self._subscription.listener  # FastStream's listener is kept
+        self.calls.append(f"subscribe {topics}")
+
+
+async def test_a_group_that_holds_nothing_is_joined_again() -> None:
+    stuck = GroupMember("Stable", [b""], set())
+    assert await rejoin_if_stuck(stuck)
+    assert stuck.calls == ["unsubscribe", "subscribe ['samverkan.norra.upstream']"]
+
+
+@pytest.mark.parametrize(
+    ("state", "assignments", "mine"),
+    [
+        ("Stable", [b"", b"\x00\x01"], set()),  # another member holds the partitions
+        ("PreparingRebalance", [b""], set()),  # a join under way
+        ("Stable", [b"\x00\x01"], {A}),  # this member holds some
+    ],
+)
+async def test_a_group_that_works_is_left_alone(
+    state: str, assignments: list[bytes], mine: set[TopicPartition]
+) -> None:
+    member = GroupMember(state, assignments, mine)
+    assert not await rejoin_if_stuck(member)
+    assert member.calls == []
