@@ -45,6 +45,12 @@ class KafkaSettings(_Base):
     kafka_batch_max_records: int = Field(
         500, ge=1, le=10_000, description="Records a consumer applies in one transaction, at most"
     )
+    kafka_fetch_max_wait_ms: int = Field(
+        25,
+        ge=1,
+        le=5_000,
+        description="How long the broker may hold a fetch while a partition has nothing new",
+    )
     kafka_batch_wait_ms: int = Field(
         10,
         ge=1,
