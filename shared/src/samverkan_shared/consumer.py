@@ -71,9 +71,13 @@ class IncomingRecord(Protocol):
 
 
 Handler = Callable[[UnitOfWork, Envelope, Event, str], Awaitable[None]]
+"""(uow, envelope, event, topic) → apply the effect; raise Rejected for a poison event.
+
+A handler may also have ``async prepare(uow, [(envelope, event, topic), …])``, called once
+before a batch's events, to read ahead for all of them (the national queue does).
+"""
 DeadLetterHook = Callable[[IncomingRecord, PoisonMessage], Awaitable[None]]
 """Told after a record was dead-lettered (to tell its sender why, say)."""
-"""(uow, envelope, event, topic) → apply the effect; raise Rejected for a poison event."""
 
 
 @dataclass
