@@ -132,7 +132,7 @@ class EventConsumer:
             for record in records:
                 await self.process(record)
             return
-        for stream, applied in done.items():  # beyond what one batch took in (rare)
+        for stream, applied in done.items():  # more held than one batch reads back (rare)
             await self._release(stream, applied + 1)
 
     def _decoded(self, record: IncomingRecord, *, held: bool = False) -> Decoded | None:
@@ -158,13 +158,14 @@ class EventConsumer:
         """One transaction: inbox rows, progress, every effect and what must be held.
 
         Events held earlier join in and are applied if the batch closes their gap. Returns
-        the streams' new progress; None (rolled back) if the domain refused one of the events.
+        the new progress of the streams that may hold more than one batch reads back; None
+        (rolled back) if the domain refused one of the events.
         """
         async with self.storage.unit_of_work() as uow:
             s = self.storage
             streams = {item.stream for item in items if item.stream is not None}
             before = {stream: await progress_of(uow.conn, s.progress, stream) for stream in streams}
-            waiting = await self._held_in(uow, before, items)
+            waiting, capped = await self._held_in(uow, before, items)
             plan = plan_batch(items + waiting, before)
             # One moment for the whole transaction: its effects become visible together, and
             # within it each stream was applied in sequence order.
@@ -176,7 +177,7 @@ class EventConsumer:
             key = (s.inbox.c.source, s.inbox.c.event_id)
             new = set(await insert_ignore_many(uow.conn, s.inbox, rows, *key))
             for stream, applied in plan.progress.items():
-                await advance(uow.conn, s.progress, s.held, stream, applied)
+                await advance(uow.conn, s.progress, s.held, stream, applied, before[stream])
             await insert_ignore_many(uow.conn, s.held, [self._held_row(i) for i in plan.hold])
             applied_now = 0
             try:
@@ -220,16 +221,20 @@ class EventConsumer:
             held=len(plan.hold),
             released=released,
         )
-        return plan.progress
+        return {stream: n for stream, n in plan.progress.items() if stream in capped}
 
     async def _held_in(
         self, uow: UnitOfWork, progress: dict[Stream, int], items: list[Decoded]
-    ) -> list[Decoded]:
-        """The held events this batch makes next in line (only those are read and decoded)."""
+    ) -> tuple[list[Decoded], set[Stream]]:
+        """The held events this batch makes next in line (only those are read and decoded),
+        and the streams with more held than were looked at."""
         out: list[Decoded] = []
+        capped: set[Stream] = set()
         for stream, applied in progress.items():
             held = self.storage.held
             waiting = set(await held_sequences(uow.conn, held, stream, applied, HELD_PER_BATCH))
+            if len(waiting) == HELD_PER_BATCH:
+                capped.add(stream)
             if not waiting:
                 continue
             arrived = {i.sequence for i in items if i.stream == stream}
@@ -243,7 +248,7 @@ class EventConsumer:
                 item = self._decoded(record, held=True)
                 if item is not None and item.sequence not in arrived:
                     out.append(item)
-        return out
+        return out, capped
 
     @staticmethod
     def _held_row(item: Decoded) -> dict[str, Any]:

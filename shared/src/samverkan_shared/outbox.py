@@ -27,7 +27,7 @@ from samverkan_shared.envelope import Envelope, to_kafka
 if TYPE_CHECKING:
     from samverkan_shared.signing import Signer
 
-__all__ = ["add_many_to_outbox", "add_to_outbox", "define_outbox"]
+__all__ = ["add_many_to_outbox", "define_outbox"]
 
 
 def define_outbox(metadata: MetaData) -> tuple[Table, Table]:
@@ -61,19 +61,6 @@ def define_outbox(metadata: MetaData) -> tuple[Table, Table]:
         Column("last", BigInteger, nullable=False),
     )
     return outbox, sequences
-
-
-async def add_to_outbox(
-    conn: AsyncConnection,
-    outbox: Table,
-    sequences: Table,
-    topic: str,
-    envelope: Envelope,
-    signer: Signer | None = None,
-) -> Envelope:
-    """Number the envelope in its topic's stream, sign it if we sign, and store it."""
-    [numbered] = await add_many_to_outbox(conn, outbox, sequences, [(topic, envelope)], signer)
-    return numbered
 
 
 async def add_many_to_outbox(

@@ -161,11 +161,20 @@ async def progress_of(conn: AsyncConnection, progress: Table, stream: Stream) ->
 
 
 async def advance(
-    conn: AsyncConnection, progress: Table, held: Table, stream: Stream, sequence: int
+    conn: AsyncConnection,
+    progress: Table,
+    held: Table,
+    stream: Stream,
+    sequence: int,
+    current: int | None = None,
 ) -> None:
-    """Record ``sequence`` as finished (never moving back); drop held copies at or below it."""
+    """Record ``sequence`` as finished (never moving back); drop held copies at or below it.
+
+    ``current``: the progress the caller read in this transaction, if it did.
+    """
     now = datetime.now(UTC)
-    current = await progress_of(conn, progress, stream)
+    if current is None:
+        current = await progress_of(conn, progress, stream)
     if sequence <= current:
         return
     if current == 0:
@@ -251,10 +260,8 @@ async def take_held(
     conn: AsyncConnection, held: Table, stream: Stream, sequence: int
 ) -> HeldRecord | None:
     """The held event with exactly this sequence, if one is waiting."""
-    row = (
-        await conn.execute(select(held).where(*stream.where(held), held.c.sequence == sequence))
-    ).first()
-    return None if row is None else _held_record(row)
+    found = await held_between(conn, held, stream, sequence, sequence)
+    return found[0] if found else None
 
 
 def _held_record(row: Any) -> HeldRecord:

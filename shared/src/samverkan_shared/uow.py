@@ -75,6 +75,8 @@ class UnitOfWork:
         self._committed = False
         self._events: list[tuple[str, Envelope]] = []
         self._rows: dict[Table, list[dict[str, Any]]] = {}
+        self.memo: dict[str, Any] = {}
+        """What a handler read or decided for this transaction (a batch shares it)."""
 
     async def __aenter__(self) -> UnitOfWork:
         self.conn = await self.storage.engine.connect()

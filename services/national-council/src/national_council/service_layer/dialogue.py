@@ -43,7 +43,6 @@ __all__ = ["UpstreamHandler"]
 class _Batch:
     """Escalations of one unit of work: deferred so far, and known to the queue before it."""
 
-    uow: UnitOfWork | None
     escalated: set[tuple[str, str]] = field(default_factory=set)
     known: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
@@ -53,7 +52,6 @@ class UpstreamHandler:
 
     def __init__(self, levels: ServiceLevels) -> None:
         self.levels = levels
-        self._batch = _Batch(None)
 
     async def __call__(self, uow: UnitOfWork, env: Envelope, event: Event, topic: str) -> None:
         region = region_of_topic(topic)
@@ -123,7 +121,7 @@ class UpstreamHandler:
         INSERTs in all; the issues escalated in this transaction are remembered meanwhile.
         """
         key = (event.region, str(event.issue_id))
-        batch = self._batch_of(uow)
+        batch = _batch_of(uow)
         if key in batch.escalated:
             raise Rejected(f"issue {event.issue_id} is already in the queue")
         if key in batch.known:
@@ -187,16 +185,10 @@ class UpstreamHandler:
         state makes this stale only towards refusing, and a refusal retries the batch one
         event at a time.
         """
-        batch = self._batch_of(uow)
+        batch = _batch_of(uow)
         keys = {(e.region, str(e.issue_id)) for _, e, _ in items if isinstance(e, IssueEscalated)}
         batch.known = {key: None for key in keys}
         batch.known.update(await repo.latest_states(uow.conn, keys))
-
-    def _batch_of(self, uow: UnitOfWork) -> _Batch:
-        """What this unit of work has seen so far (a new one starts empty)."""
-        if self._batch.uow is not uow:
-            self._batch = _Batch(uow)
-        return self._batch
 
     async def _provided(self, uow: UnitOfWork, event: InformationProvided, actor: str) -> None:
         issue = await repo.issue_by_regional_id(uow.conn, event.region, str(event.issue_id))
@@ -215,3 +207,9 @@ class UpstreamHandler:
             await move(
                 uow, issue, NationalState.IN_ASSESSMENT, actor, "region provided information"
             )
+
+
+def _batch_of(uow: UnitOfWork) -> _Batch:
+    """What this unit of work has seen of escalations so far (kept in its memo)."""
+    batch: _Batch = uow.memo.setdefault("escalations", _Batch())
+    return batch

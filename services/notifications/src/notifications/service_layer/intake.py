@@ -29,20 +29,17 @@ class IntakeHandler:
 
     def __init__(self, on_feed: Callable[[], None] | None = None) -> None:
         self.on_feed = on_feed
-        self._read_in: UnitOfWork | None = None
-        self._audience: tuple[Any, Any] = ({}, [])
 
     async def __call__(self, uow: UnitOfWork, env: Envelope, event: Event, topic: str) -> None:
         regions = concerned_regions(event, topic)
         areas = concerned_areas(event)
         conn = uow.conn
-        if self._read_in is not uow:  # once per transaction: a batch shares one reading
-            self._audience = (
+        if "audience" not in uow.memo:  # once per transaction: a batch shares one reading
+            uow.memo["audience"] = (
                 await subs.subscribers_by_id(conn),
                 await subs.active_subscriptions(conn),
             )
-            self._read_in = uow
-        subscribers, subscriptions = self._audience
+        subscribers, subscriptions = uow.memo["audience"]
         targets = plan(subscribers, subscriptions, env.type, regions, areas)
         if not targets:
             return
