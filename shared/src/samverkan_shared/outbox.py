@@ -73,11 +73,13 @@ async def add_many_to_outbox(
     """Number events in their topics' streams (in the order given), sign and store them.
 
     One counter update per topic and one INSERT for all: the counter row is locked until
-    the transaction ends, so the numbers are gapless and commit in order.
+    the transaction ends, so the numbers are gapless and commit in order. The counters are
+    locked in the topics' name order, the same in every transaction, so that two of them
+    never wait for each other.
     """
     counts = Counter(topic for topic, _ in events)
     next_number: dict[str, int] = {}
-    for topic, n in counts.items():
+    for topic, n in sorted(counts.items()):
         last = (
             await conn.execute(upsert_increment(conn, sequences, "stream", topic, "last", n))
         ).scalar_one()

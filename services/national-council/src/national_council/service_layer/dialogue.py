@@ -66,7 +66,7 @@ class UpstreamHandler:
     async def _dispatch(self, uow: UnitOfWork, env: Envelope, event: Event, region: str) -> None:
         actor = f"region:{region}"
         if not isinstance(event, IssueEscalated):
-            await uow.flush()  # it may concern an issue escalated earlier in this batch
+            await uow.write_deferred()  # it may concern an issue escalated earlier in this batch
         match event:
             case IssueEscalated():
                 await self._escalated(uow, env, event)
