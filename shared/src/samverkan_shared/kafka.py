@@ -18,6 +18,7 @@ from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.kafka_security import broker_security
 from samverkan_shared.logs import get_logger
+from samverkan_shared.pace import Pace
 from samverkan_shared.settings import KafkaSettings
 from samverkan_shared.topics import TopicSpec
 
@@ -102,12 +103,13 @@ def subscribe(
     *,
     group_id: str,
     settings: KafkaSettings,
-) -> Any:
+) -> tuple[Any, Pace]:
     """Register a subscriber that commits only after the consumer applied the records.
 
     AckPolicy.MANUAL: FastStream's default commits before the handler runs; ACK commits
     even when it raised; NACK_ON_ERROR spins on a poison message. We ack ourselves, after
     the batch (what ``getmany`` had buffered, up to ``kafka_batch_max_records``) is applied.
+    The returned ``Pace`` slows the subscriber's fetching when it is idle; run its ``run``.
     """
     subscriber = broker.subscriber(
         *topics,
@@ -126,12 +128,22 @@ def subscribe(
         batch_timeout_ms=settings.kafka_batch_wait_ms,
     )
 
+    pace = Pace(
+        subscriber,
+        busy_fetch_ms=settings.kafka_fetch_max_wait_ms,
+        idle_fetch_ms=settings.kafka_idle_fetch_max_wait_ms,
+        busy_poll_ms=settings.kafka_batch_wait_ms,
+        idle_poll_ms=max(settings.kafka_batch_wait_ms, settings.kafka_idle_fetch_max_wait_ms // 2),
+        idle_after=settings.kafka_idle_after_ms / 1000,
+    )
+
     @subscriber
     async def handle(msg: KafkaMessage) -> None:
+        pace.busy()
         await consumer.process_batch(msg.raw_message)
         await msg.ack()
 
-    return subscriber
+    return subscriber, pace
 
 
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]:

@@ -79,10 +79,11 @@ class Runtime:
         consumer = EventConsumer(
             group_id, self.storage, handler, self.sink, verify=verify, on_dead_letter=on_dead_letter
         )
-        subscriber = subscribe(
+        subscriber, pace = subscribe(
             self.broker, consumer, list(topics), group_id=group_id, settings=self.settings
         )
         self.consumers.append((consumer, subscriber))
+        self.workers.append(pace.run)
         return consumer
 
     @contextlib.asynccontextmanager

@@ -49,7 +49,18 @@ class KafkaSettings(_Base):
         25,
         ge=1,
         le=5_000,
-        description="How long the broker may hold a fetch while a partition has nothing new",
+        description="How long the broker may hold a fetch while records flow (Tansu always holds it this long)",
+    )
+    kafka_idle_fetch_max_wait_ms: int = Field(
+        200,
+        ge=1,
+        le=5_000,
+        description="The fetch wait of a consumer that has had nothing for kafka_idle_after_ms",
+    )
+    kafka_idle_after_ms: int = Field(
+        2_000,
+        ge=100,
+        description="How long without records before a consumer fetches at the idle pace",
     )
     kafka_batch_wait_ms: int = Field(
         10,
