@@ -13,6 +13,7 @@ without committing, so nothing is lost and later messages of the partition wait.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ from samverkan_shared.sequence import (
     hold,
     is_sequenced,
     progress_of,
+    progress_of_consumer,
+    streams_holding,
     take_held,
 )
 from samverkan_shared.statemachine import Conflict, NotFound
@@ -119,7 +122,7 @@ class EventConsumer:
         """Apply a batch in one transaction where it can; returns when every record is done."""
         decoded = [self._decoded(record) for record in records]
         plain = [d for d in decoded if d is not None]
-        if len(records) == 1 or len(plain) < len(records):
+        if len(plain) < len(records):  # a poison or replayed record: each its own way
             for record in records:
                 await self.process(record)
             return
@@ -161,11 +164,15 @@ class EventConsumer:
         the new progress of the streams that may hold more than one batch reads back; None
         (rolled back) if the domain refused one of the events.
         """
+        began = time.perf_counter()
         async with self.storage.unit_of_work() as uow:
             s = self.storage
             streams = {item.stream for item in items if item.stream is not None}
-            before = {stream: await progress_of(uow.conn, s.progress, stream) for stream in streams}
-            waiting, capped = await self._held_in(uow, before, items)
+            # Two queries for the whole batch, however many sources it heard from.
+            known = await progress_of_consumer(uow.conn, s.progress, self.name) if streams else {}
+            holding = await streams_holding(uow.conn, s.held, self.name) if streams else set()
+            before = {stream: known.get(stream, 0) for stream in streams}
+            waiting, capped = await self._held_in(uow, before, items, holding)
             plan = plan_batch(items + waiting, before)
             # One moment for the whole transaction: its effects become visible together, and
             # within it each stream was applied in sequence order.
@@ -177,7 +184,15 @@ class EventConsumer:
             key = (s.inbox.c.source, s.inbox.c.event_id)
             new = set(await insert_ignore_many(uow.conn, s.inbox, rows, *key))
             for stream, applied in plan.progress.items():
-                await advance(uow.conn, s.progress, s.held, stream, applied, before[stream])
+                await advance(
+                    uow.conn,
+                    s.progress,
+                    s.held,
+                    stream,
+                    applied,
+                    before[stream],
+                    holding=stream in holding,
+                )
             await insert_ignore_many(uow.conn, s.held, [self._held_row(i) for i in plan.hold])
             applied_now = 0
             try:
@@ -220,17 +235,24 @@ class EventConsumer:
             duplicates=duplicates,
             held=len(plan.hold),
             released=released,
+            took_ms=round((time.perf_counter() - began) * 1000, 1),
         )
         return {stream: n for stream, n in plan.progress.items() if stream in capped}
 
     async def _held_in(
-        self, uow: UnitOfWork, progress: dict[Stream, int], items: list[Decoded]
+        self,
+        uow: UnitOfWork,
+        progress: dict[Stream, int],
+        items: list[Decoded],
+        holding: set[Stream],
     ) -> tuple[list[Decoded], set[Stream]]:
         """The held events this batch makes next in line (only those are read and decoded),
         and the streams with more held than were looked at."""
         out: list[Decoded] = []
         capped: set[Stream] = set()
         for stream, applied in progress.items():
+            if stream not in holding:
+                continue
             held = self.storage.held
             waiting = set(await held_sequences(uow.conn, held, stream, applied, HELD_PER_BATCH))
             if len(waiting) == HELD_PER_BATCH:

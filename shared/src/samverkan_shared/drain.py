@@ -37,12 +37,23 @@ async def retry_until_done(op: Callable[[], Awaitable[T]], what: str, cap: float
 
 
 class DrainLoop:
-    """Calls ``step`` until it reports nothing left, then sleeps until woken or ``idle_poll``."""
+    """Calls ``step`` until it reports nothing left, then sleeps until woken or ``idle_poll``.
 
-    def __init__(self, name: str, step: Callable[[], Awaitable[int]], idle_poll: float) -> None:
+    With ``batch``, a step that handled fewer than ``batch`` emptied the table: the loop
+    sleeps without asking once more (a commit meanwhile has woken it already).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[int]],
+        idle_poll: float,
+        batch: int | None = None,
+    ) -> None:
         self.name = name
         self.step = step
         self.idle_poll = idle_poll
+        self.batch = batch
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -62,7 +73,7 @@ class DrainLoop:
                 log.warning(f"{self.name} failed, retrying", error=repr(exc), delay=round(delay, 2))
                 await asyncio.sleep(delay)
                 continue
-            if handled == 0:
+            if handled == 0 or (self.batch is not None and handled < self.batch):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll)
                 self._wake.clear()

@@ -47,7 +47,7 @@ class OutboxRelay:
         self.idle_poll = idle_poll
         self.published = 0
         self.source: str | None = None
-        self.loop = DrainLoop("outbox relay", self.drain_once, idle_poll)
+        self.loop = DrainLoop("outbox relay", self.drain_once, idle_poll, batch=batch_size)
         storage.on_commit.append(self.loop.wake)
 
     async def run(self) -> None:

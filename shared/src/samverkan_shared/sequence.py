@@ -60,6 +60,8 @@ __all__ = [
     "hold",
     "is_sequenced",
     "progress_of",
+    "progress_of_consumer",
+    "streams_holding",
     "take_held",
 ]
 
@@ -160,6 +162,26 @@ async def progress_of(conn: AsyncConnection, progress: Table, stream: Stream) ->
     return int(value or 0)
 
 
+async def progress_of_consumer(
+    conn: AsyncConnection, progress: Table, consumer: str
+) -> dict[Stream, int]:
+    """Every stream's progress of one consumer, in one query (a batch reads them together)."""
+    rows = await conn.execute(
+        select(progress.c.source, progress.c.topic, progress.c.applied).where(
+            progress.c.consumer == consumer
+        )
+    )
+    return {Stream(consumer, source, topic): int(applied) for source, topic, applied in rows}
+
+
+async def streams_holding(conn: AsyncConnection, held: Table, consumer: str) -> set[Stream]:
+    """The streams of one consumer with any event held (usually none), in one query."""
+    rows = await conn.execute(
+        select(held.c.source, held.c.topic).where(held.c.consumer == consumer).distinct()
+    )
+    return {Stream(consumer, source, topic) for source, topic in rows}
+
+
 async def advance(
     conn: AsyncConnection,
     progress: Table,
@@ -167,10 +189,13 @@ async def advance(
     stream: Stream,
     sequence: int,
     current: int | None = None,
+    *,
+    holding: bool = True,
 ) -> None:
     """Record ``sequence`` as finished (never moving back); drop held copies at or below it.
 
-    ``current``: the progress the caller read in this transaction, if it did.
+    ``current``: the progress the caller read in this transaction, if it did; ``holding``:
+    False if the caller knows the stream holds nothing (no DELETE then).
     """
     now = datetime.now(UTC)
     if current is None:
@@ -188,13 +213,15 @@ async def advance(
             updated_at=now,
         )
         if (await conn.execute(stmt)).rowcount:
-            await _drop_held(conn, held, stream, sequence)
+            if holding:
+                await _drop_held(conn, held, stream, sequence)
             return
     # One consumer applies a stream one record at a time, so no other writer moves it back.
     await conn.execute(
         progress.update().where(*stream.where(progress)).values(applied=sequence, updated_at=now)
     )
-    await _drop_held(conn, held, stream, sequence)
+    if holding:
+        await _drop_held(conn, held, stream, sequence)
 
 
 async def _drop_held(conn: AsyncConnection, held: Table, stream: Stream, sequence: int) -> None:
