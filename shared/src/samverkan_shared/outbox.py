@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from samverkan_shared.db import UTCDateTime, upsert_increment
+from samverkan_shared.db import UTCDateTime, upsert_increments
 from samverkan_shared.envelope import Envelope, to_kafka
 
 if TYPE_CHECKING:
@@ -72,18 +72,16 @@ async def add_many_to_outbox(
 ) -> list[Envelope]:
     """Number events in their topics' streams (in the order given), sign and store them.
 
-    One counter update per topic and one INSERT for all: the counter row is locked until
-    the transaction ends, so the numbers are gapless and commit in order. The counters are
-    locked in the topics' name order, the same in every transaction, so that two of them
-    never wait for each other.
+    One statement moves every topic's counter, one INSERT stores them all. A counter row is
+    locked until the transaction ends, so the numbers are gapless and commit in order; the
+    counters are locked in the topics' name order, the same in every transaction, so that
+    two of them never wait for each other.
     """
+    if not events:
+        return []
     counts = Counter(topic for topic, _ in events)
-    next_number: dict[str, int] = {}
-    for topic, n in sorted(counts.items()):
-        last = (
-            await conn.execute(upsert_increment(conn, sequences, "stream", topic, "last", n))
-        ).scalar_one()
-        next_number[topic] = last - n + 1
+    moved = await conn.execute(upsert_increments(conn, sequences, "stream", "last", counts))
+    next_number = {topic: last - counts[topic] + 1 for topic, last in moved}
     at = datetime.now(UTC)
     numbered: list[Envelope] = []
     rows: list[dict[str, Any]] = []
