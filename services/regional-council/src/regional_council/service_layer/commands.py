@@ -18,7 +18,7 @@ from regional_council.adapters.tables import (
     issues,
     plan_areas,
 )
-from regional_council.domain.model import RegionalState
+from regional_council.domain.model import LIFECYCLE, RegionalState
 from regional_council.service_layer.idempotency import IdempotentRequest, remember, replay
 from samverkan_shared.areas import check_areas
 from samverkan_shared.contracts import (
@@ -102,9 +102,14 @@ class RegionalCommands:
         return await self._once(idem, lambda uow: self._insert(uow, new))
 
     async def _insert(self, uow: UnitOfWork, new: NewIssue) -> dict[str, Any]:
+        values = await self._new_row(uow, new)
+        await uow.conn.execute(issues.insert().values(**values))
+        return values
+
+    async def _new_row(self, uow: UnitOfWork, new: NewIssue) -> dict[str, Any]:
         await check_areas(uow.conn, plan_areas, new.areas)  # the base list and plan areas
         at = repo.now()
-        values = {
+        return {
             "id": str(uuid4()),
             "region": self.region,
             "title": new.title,
@@ -115,8 +120,6 @@ class RegionalCommands:
             "created_at": at,
             "updated_at": at,
         }
-        await uow.conn.execute(issues.insert().values(**values))
-        return values
 
     async def escalate(
         self, issue_id: str, esc: Escalation, idem: IdempotentRequest | None = None
@@ -125,7 +128,8 @@ class RegionalCommands:
 
         async def work(uow: UnitOfWork) -> Issue:
             issue = await repo.get_issue(uow.conn, self.region, issue_id)
-            return await self._escalate(uow, issue, esc)
+            fields = self._escalation(uow, issue, esc)
+            return await repo.move(uow.conn, issue, RegionalState.ESCALATED, **fields)
 
         return await self._once(idem, work)
 
@@ -133,19 +137,18 @@ class RegionalCommands:
         self, new: NewIssue, esc: Escalation, idem: IdempotentRequest | None = None
     ) -> Issue:
         """Register an issue and escalate it at once (what most regional systems do)."""
-
-        async def work(uow: UnitOfWork) -> Issue:
-            return await self._escalate(uow, await self._insert(uow, new), esc)
-
-        return await self._once(idem, work)
+        return await self._once(idem, lambda uow: self.escalate_in(uow, new, esc))
 
     async def escalate_in(self, uow: UnitOfWork, new: NewIssue, esc: Escalation) -> Issue:
-        """Register and escalate inside the caller's unit of work (the Kafka intake's)."""
-        return await self._escalate(uow, await self._insert(uow, new), esc)
+        """Register and escalate in one INSERT, inside the caller's unit of work."""
+        issue = await self._new_row(uow, new)
+        LIFECYCLE.check(RegionalState.OPEN, RegionalState.ESCALATED)
+        row = {**issue, **self._escalation(uow, issue, esc), "state": RegionalState.ESCALATED.value}
+        await uow.conn.execute(issues.insert().values(**row))
+        return row
 
-    async def _escalate(
-        self, uow: UnitOfWork, issue: dict[str, Any], esc: Escalation
-    ) -> dict[str, Any]:
+    def _escalation(self, uow: UnitOfWork, issue: dict[str, Any], esc: Escalation) -> Issue:
+        """Emit the escalation of ``issue``; the fields it sets on the issue's row."""
         at = repo.now()
         event = IssueEscalated(
             issue_id=UUID(issue["id"]),
@@ -162,18 +165,15 @@ class RegionalCommands:
         )
         env = Envelope.wrap(event, self.source)
         uow.emit(upstream(self.region), env)
-        return await repo.move(
-            uow.conn,
-            issue,
-            RegionalState.ESCALATED,
-            reason_not_regional=esc.reason_not_regional,
-            measures_tried=esc.measures_tried,
-            urgency=esc.urgency.value,
-            affected_actor_types=list(esc.affected_actor_types),
-            requested_outcome=esc.requested_outcome,
-            escalated_at=at,
-            correlation_id=env.correlationid,
-        )
+        return {
+            "reason_not_regional": esc.reason_not_regional,
+            "measures_tried": esc.measures_tried,
+            "urgency": esc.urgency.value,
+            "affected_actor_types": list(esc.affected_actor_types),
+            "requested_outcome": esc.requested_outcome,
+            "escalated_at": at,
+            "correlation_id": env.correlationid,
+        }
 
     async def resolve(self, issue_id: str, resolution: str) -> dict[str, Any]:
         """Resolve an issue regionally (without, or after, escalation)."""

@@ -31,6 +31,7 @@ from samverkan_shared.contracts.base import IssueEvent
 from samverkan_shared.db import insert_ignore
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope
 from samverkan_shared.errors import Rejected
+from samverkan_shared.statemachine import NotFound
 from samverkan_shared.uow import UnitOfWork
 
 __all__ = ["DownstreamHandler"]
@@ -66,7 +67,7 @@ class DownstreamHandler:
 
     async def _dispatch(self, uow: UnitOfWork, event: Event) -> None:
         await self._apply(uow, event)
-        state = _NATIONAL_STATE.get(type(event))
+        state = None if isinstance(event, EscalationReceived) else _NATIONAL_STATE.get(type(event))
         if isinstance(event, IssueProgressed):
             state = event.to_state
         if state is not None and isinstance(event, IssueEvent):
@@ -116,17 +117,20 @@ class DownstreamHandler:
                 raise Rejected(f"{event.event_type()} is not a downstream event")
 
     async def _received(self, uow: UnitOfWork, event: EscalationReceived) -> None:
-        issue = await repo.get_issue(uow.conn, self.region, str(event.issue_id))
-        await uow.conn.execute(
+        # One statement, national state included: every escalation gets this receipt.
+        done = await uow.conn.execute(
             update(issues)
-            .where(issues.c.id == issue["id"])
+            .where(issues.c.region == self.region, issues.c.id == str(event.issue_id))
             .values(
                 national_reference=str(event.national_reference),
                 acknowledge_by=event.acknowledge_by,
                 answer_by=event.answer_by,
+                national_state=_NATIONAL_STATE[EscalationReceived],
                 updated_at=repo.now(),
             )
         )
+        if not done.rowcount:
+            raise NotFound(f"issue {event.issue_id} not found")
 
     async def _information_requested(self, uow: UnitOfWork, event: InformationRequested) -> None:
         issue = await repo.get_issue(uow.conn, self.region, str(event.issue_id))
