@@ -19,7 +19,7 @@ import asyncio
 import statistics
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,6 +85,8 @@ class LatencyResult:
     path: str = ESCALATION
     achieved: float = 0.0  # requests per second the generator actually started
     late: int = 0  # accepted over HTTP but not arrived when the wait ended
+    stages: tuple[tuple[str, float, float], ...] = ()
+    """(stage, p50 ms, p99 ms) of the escalation path; empty for assessments."""
 
     @property
     def backlog_grows(self) -> bool:
@@ -97,6 +99,14 @@ class LatencyResult:
         return f"{self.path} at {self.rate}/s"
 
     def rows(self) -> list[tuple[str, str, str]]:
+        where = [
+            (
+                "latency",
+                f"{self.name}: where the time went",
+                " · ".join(f"{name} p50 {p50:.0f} p99 {p99:.0f}" for name, p50, p99 in self.stages)
+                + " ms",
+            )
+        ]
         return [
             (
                 "latency",
@@ -111,6 +121,7 @@ class LatencyResult:
                 f"{self.failed} of {self.sent} refused, {self.late} not arrived in "
                 f"{ARRIVAL_WAIT:.0f} s; started {self.achieved:.0f}/s)",
             ),
+            *(where if self.stages else []),
         ]
 
 
@@ -216,6 +227,37 @@ def _result(
     )
 
 
+async def _stages(
+    regional_dsns: list[str], started: dict[str, datetime], arrived: dict[str, datetime]
+) -> tuple[tuple[str, float, float], ...]:
+    """Each escalation's time split at its regional outbox row: written (just before the
+    commit), published (the broker acknowledged it), and in the national queue."""
+    written: dict[str, tuple[datetime, datetime]] = {}
+    for dsn in regional_dsns:
+        conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            rows = await conn.fetch(
+                "SELECT convert_from(value, 'UTF8')::jsonb ->> 'issue_id', created_at, sent_at"
+                " FROM outbox WHERE topic LIKE '%.upstream' AND sent_at IS NOT NULL"
+            )
+        finally:
+            await conn.close()
+        written.update({r[0]: (r[1], r[2]) for r in rows})
+    spans: dict[str, list[float]] = {"request → committed": [], "→ published": [], "→ national": []}
+    for issue, at in started.items():
+        if issue not in written or issue not in arrived:
+            continue
+        created, sent = written[issue]
+        national = arrived[issue].replace(tzinfo=UTC)
+        for name, a, b in (
+            ("request → committed", at, created),
+            ("→ published", created, sent),
+            ("→ national", sent, national),
+        ):
+            spans[name].append((b - a).total_seconds() * 1000)
+    return tuple((name, _pct(v, 0.50), _pct(v, 0.99)) for name, v in spans.items() if v)
+
+
 def _client() -> LoadClient:
     return LoadClient(DEV_API_TOKEN)
 
@@ -247,8 +289,10 @@ async def measure(
             net.regional_dsns, "SELECT assessment_id, received_at FROM assessments", set(ass)
         ),
     )
+    escalations = _result(ESCALATION, rate, esc, esc_arrived, esc_failed, esc_rate)
+    stages = await _stages(net.regional_dsns, esc, esc_arrived)
     return (
-        _result(ESCALATION, rate, esc, esc_arrived, esc_failed, esc_rate),
+        replace(escalations, stages=stages),
         _result(ASSESSMENT, rate, ass, ass_arrived, ass_failed, ass_rate),
     )
 

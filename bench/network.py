@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bench.cpu import CpuMeter, cpu_summary
 from bench.footprint import RssSampler
 from bench.infra import RUN_DIR, broker, databases, stack
 from bench.latency import LatencyResult, Network, measure, warm_up
@@ -23,6 +24,7 @@ from samverkan_shared.registry import load_regions
 __all__ = ["NetworkResult", "run"]
 
 SETTLE_SECONDS = 5.0
+IDLE_CPU_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,18 @@ class NetworkResult:
     latency: list[LatencyResult]
     idle_mib: dict[str, float]
     load_mib: dict[str, float]
+    idle_cpu: dict[str, float]
+    """Percent of one core over ``IDLE_CPU_SECONDS`` with nothing sent."""
+    load_cpu: dict[int, dict[str, float]]
+    """Offered escalation rate → percent of one core from its first request to the last arrival."""
+
+    def cpu_rows(self) -> list[tuple[str, str, str]]:
+        rows = [("cpu", "idle: started, nothing sent", cpu_summary(self.idle_cpu))]
+        rows += [
+            ("cpu", f"during the run at {rate}/s (until the last arrival)", cpu_summary(shares))
+            for rate, shares in self.load_cpu.items()
+        ]
+        return rows
 
     def footprint_rows(self) -> list[tuple[str, str, str]]:
         return [
@@ -73,12 +87,19 @@ def run(
             regional_dsns=[dbs[n] for n in regional],
         )
         sampler = RssSampler(running)
+        meter = CpuMeter(running)
         time.sleep(SETTLE_SECONDS)
         idle = sampler.now()
-        console.log("idle RSS read; warming up")
+        before = meter.read()
+        time.sleep(IDLE_CPU_SECONDS)
+        idle_cpu = before.shares(meter.read())
+        console.log("idle RSS and CPU read; warming up")
+        load_cpu: dict[int, dict[str, float]] = {}
         with sampler:
             asyncio.run(warm_up(net))
             for rate in rates:
                 console.log(f"latency at {rate} escalations/s for {seconds:.0f} s")
+                before = meter.read()
                 results.extend(asyncio.run(measure(net, rate, seconds)))
-        return NetworkResult(results, idle, dict(sampler.peak))
+                load_cpu[rate] = before.shares(meter.read())
+        return NetworkResult(results, idle, dict(sampler.peak), idle_cpu, load_cpu)

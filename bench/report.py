@@ -61,6 +61,7 @@ class Results:
         return [
             *self._ingest_rows(),
             *self._latency_rows(),
+            *self._cpu_rows(),
             *self._notification_rows(),
             *self._query_rows(),
             *self._footprint_rows(),
@@ -127,6 +128,9 @@ class Results:
                 )
             )
         return out
+
+    def _cpu_rows(self) -> list[Row]:
+        return [(*row, "") for row in self.network.cpu_rows()] if self.network else []
 
     def _notification_rows(self) -> list[Row]:
         return [(*row, "") for row in self.notifications.rows()] if self.notifications else []
@@ -217,6 +221,11 @@ class Results:
             "load_average_at_end": os.getloadavg(),
             "ingest": asdict(self.ingest) if self.ingest else None,
             "latency": [latency(r) for r in self.network.latency] if self.network else [],
+            "cpu_percent_of_a_core": (
+                {"idle": self.network.idle_cpu, "under_load": self.network.load_cpu}
+                if self.network
+                else None
+            ),
             "rss_mib": (
                 {"idle": self.network.idle_mib, "under_load": self.network.load_mib}
                 if self.network

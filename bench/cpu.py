@@ -1,0 +1,100 @@
+"""Where the CPU goes while the network runs: each service, the broker, PostgreSQL, the machine.
+
+Read from ``/proc``: user + system time of every process, a service's summed over its process
+group (as its RSS is), Tansu by its command line, PostgreSQL as every process of the
+``postgres`` user, and the whole machine's busy time from ``/proc/stat``. Shares are percent
+of one core; the machine has ``os.cpu_count()`` of them, so a share of the machine near that
+many hundred percent means the run was waiting for CPU, not for anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.stack import Stack
+
+__all__ = ["CpuMeter", "CpuReading", "cpu_summary"]
+
+TICK = os.sysconf("SC_CLK_TCK")
+MACHINE = "machine"
+TANSU = "Tansu"
+POSTGRES = "PostgreSQL"
+
+
+@dataclass(frozen=True)
+class CpuReading:
+    """Seconds of CPU each part had used by ``at`` (monotonic)."""
+
+    at: float
+    seconds: dict[str, float]
+
+    def shares(self, later: CpuReading) -> dict[str, float]:
+        """Percent of one core each part used between this reading and ``later``."""
+        span = max(later.at - self.at, 1e-9)
+        return {
+            name: 100 * (later.seconds[name] - self.seconds.get(name, 0.0)) / span
+            for name in later.seconds
+        }
+
+
+def _postgres_uid() -> int | None:
+    try:
+        return pwd.getpwnam("postgres").pw_uid
+    except KeyError:
+        return None
+
+
+def _machine_busy_seconds() -> float:
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle, iowait = fields[3], fields[4]
+    return (sum(fields[:8]) - idle - iowait) / TICK
+
+
+class CpuMeter:
+    """Reads the CPU time of a running stack's services, the broker and PostgreSQL."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.groups = {proc.pid: name for name, (_s, proc) in stack.processes.items()}
+        self.postgres_uid = _postgres_uid()
+
+    def read(self) -> CpuReading:
+        seconds = dict.fromkeys([*self.groups.values(), TANSU, POSTGRES], 0.0)
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                # Fields after the command (which may hold spaces) start after the last ')'.
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                used = (int(stat[11]) + int(stat[12])) / TICK
+                name = self.groups.get(int(stat[2]))
+                if name is None:
+                    if b"tansu" in (entry / "cmdline").read_bytes():
+                        name = TANSU
+                    elif entry.stat().st_uid == self.postgres_uid:
+                        name = POSTGRES
+                    else:
+                        continue
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended meanwhile
+            seconds[name] += used
+        seconds[MACHINE] = _machine_busy_seconds()
+        return CpuReading(time.monotonic(), seconds)
+
+
+def cpu_summary(shares: dict[str, float]) -> str:
+    """One line: each kind of service (the regions summed), the broker, the database, all."""
+    regional = [v for k, v in shares.items() if k.startswith("regional-council")]
+    parts = [
+        ("national", shares.get("national-council", 0.0)),
+        (f"{len(regional)} regions", sum(regional)),
+        ("notifications", shares.get("notifications", 0.0)),
+        (TANSU, shares.get(TANSU, 0.0)),
+        (POSTGRES, shares.get(POSTGRES, 0.0)),
+    ]
+    cores = os.cpu_count() or 1
+    text = " · ".join(f"{label} {value:.0f}" for label, value in parts)
+    return f"{text} · machine {shares.get(MACHINE, 0.0):.0f} of {cores * 100} %"
