@@ -98,31 +98,12 @@ class LatencyResult:
     def name(self) -> str:
         return f"{self.path} at {self.rate}/s"
 
-    def rows(self) -> list[tuple[str, str, str]]:
-        where = [
-            (
-                "latency",
-                f"{self.name}: where the time went",
-                " · ".join(f"{name} p50 {p50:.0f} p99 {p99:.0f}" for name, p50, p99 in self.stages)
-                + " ms",
-            )
-        ]
-        return [
-            (
-                "latency",
-                self.name,
-                f"p50 {self.p50:.1f} · p95 {self.p95:.1f} · p99 {self.p99:.1f} ms",
-            ),
-            (
-                "latency",
-                f"{self.name}: backlog",
-                f"{'GROWS' if self.backlog_grows else 'steady'} (first tenth p50 "
-                f"{self.first_tenth_p50:.0f} ms, last tenth {self.last_tenth_p50:.0f} ms; "
-                f"{self.failed} of {self.sent} refused, {self.late} not arrived in "
-                f"{ARRIVAL_WAIT:.0f} s; started {self.achieved:.0f}/s)",
-            ),
-            *(where if self.stages else []),
-        ]
+    def where(self) -> str:
+        """The escalation path's stages, p50 and p99 each."""
+        return (
+            " · ".join(f"{name} p50 {p50:.0f} p99 {p99:.0f}" for name, p50, p99 in self.stages)
+            + " ms"
+        )
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -127,6 +127,8 @@ class Results:
                     "",
                 )
             )
+            if r.stages:
+                out.append(("latency", f"{r.name}: where the time went", r.where(), ""))
         return out
 
     def _cpu_rows(self) -> list[Row]:
