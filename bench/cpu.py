@@ -2,7 +2,8 @@
 
 Read from ``/proc``: user + system time of every process, a service's summed over its process
 group (as its RSS is), Tansu by its command line, PostgreSQL as every process of the
-``postgres`` user, and the whole machine's busy time from ``/proc/stat``. Shares are percent
+``postgres`` user, and the whole machine's busy time from ``/proc/stat`` (the kernel's
+loopback networking included, time stolen by the hypervisor not). Shares are percent
 of one core; the machine has ``os.cpu_count()`` of them, so a share of the machine near that
 many hundred percent means the run was waiting for CPU, not for anything else.
 """
@@ -49,9 +50,9 @@ def _postgres_uid() -> int | None:
 
 
 def _machine_busy_seconds() -> float:
+    """user + nice + system + irq + softirq: work done here (steal is another VM's)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle, iowait = fields[3], fields[4]
-    return (sum(fields[:8]) - idle - iowait) / TICK
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / TICK
 
 
 class CpuMeter:
