@@ -38,6 +38,7 @@ from samverkan_shared.sequence import (
     Position,
     Stream,
     advance,
+    advance_many,
     classify,
     held_between,
     held_row,
@@ -183,16 +184,7 @@ class EventConsumer:
             ]
             key = (s.inbox.c.source, s.inbox.c.event_id)
             new = set(await insert_ignore_many(uow.conn, s.inbox, rows, *key))
-            for stream, applied in plan.progress.items():
-                await advance(
-                    uow.conn,
-                    s.progress,
-                    s.held,
-                    stream,
-                    applied,
-                    before[stream],
-                    holding=stream in holding,
-                )
+            await advance_many(uow.conn, s.progress, s.held, plan.progress, before, holding)
             await insert_ignore_many(uow.conn, s.held, [self._held_row(i) for i in plan.hold])
             applied_now = 0
             try:

@@ -59,14 +59,20 @@ def insert_ignore(conn: AsyncConnection, table: Table, **values: Any) -> Insert:
 async def insert_ignore_many(
     conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], *returning: Column[Any]
 ) -> list[tuple[Any, ...]]:
-    """One INSERT … ON CONFLICT DO NOTHING for many rows; the ``returning`` columns of new rows."""
+    """INSERT … ON CONFLICT DO NOTHING for many rows; the ``returning`` columns of new rows.
+
+    An executemany of one statement, not one statement with as many VALUES as rows: that was
+    a new statement for every batch size, each compiled, cached and prepared on its own (the
+    national service's memory grew with them under load). SQLAlchemy sends the executemany
+    with RETURNING as few multi-row INSERTs ("insertmanyvalues").
+    """
     if not rows:
         return []
-    stmt = _dialect_insert(conn, table).values(list(rows)).on_conflict_do_nothing()
+    stmt = _dialect_insert(conn, table).on_conflict_do_nothing()
     if not returning:
-        await conn.execute(stmt)
+        await conn.execute(stmt, list(rows))
         return []
-    return [tuple(r) for r in await conn.execute(stmt.returning(*returning))]
+    return [tuple(r) for r in await conn.execute(stmt.returning(*returning), list(rows))]
 
 
 PING_AFTER_IDLE = 2.0

@@ -34,6 +34,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     delete,
     func,
     select,
@@ -51,6 +52,7 @@ __all__ = [
     "Position",
     "Stream",
     "advance",
+    "advance_many",
     "classify",
     "define_sequencing",
     "gaps",
@@ -222,6 +224,51 @@ async def advance(
     )
     if holding:
         await _drop_held(conn, held, stream, sequence)
+
+
+async def advance_many(
+    conn: AsyncConnection,
+    progress: Table,
+    held: Table,
+    moves: dict[Stream, int],
+    before: dict[Stream, int],
+    holding: set[Stream],
+) -> None:
+    """``advance`` for a batch's streams: the known ones in one executemany (one round trip
+    with asyncpg), new streams and streams holding events one by one (rare)."""
+    simple = {
+        stream: n
+        for stream, n in moves.items()
+        if before.get(stream, 0) > 0 and stream not in holding and n > before[stream]
+    }
+    if simple:
+        now = datetime.now(UTC)
+        stmt = (
+            progress.update()
+            .where(
+                progress.c.consumer == bindparam("b_consumer"),
+                progress.c.source == bindparam("b_source"),
+                progress.c.topic == bindparam("b_topic"),
+            )
+            .values(applied=bindparam("b_applied"), updated_at=now)
+        )
+        await conn.execute(
+            stmt,
+            [
+                {
+                    "b_consumer": st.consumer,
+                    "b_source": st.source,
+                    "b_topic": st.topic,
+                    "b_applied": n,
+                }
+                for st, n in simple.items()
+            ],
+        )
+    for stream, n in moves.items():
+        if stream not in simple:
+            await advance(
+                conn, progress, held, stream, n, before.get(stream, 0), holding=stream in holding
+            )
 
 
 async def _drop_held(conn: AsyncConnection, held: Table, stream: Stream, sequence: int) -> None:
