@@ -12,12 +12,14 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from devstack.broker import Tansu, free_port, port_in_use
+from samverkan_shared.contracts import IssueEscalated
 from samverkan_shared.envelope import Envelope, to_kafka
 from samverkan_shared.topics import dead_letter
 
@@ -188,3 +190,18 @@ async def national_queue(client: Any, **filters: str) -> list[dict[str, Any]]:
         if not cursor:
             return rows
         params["cursor"] = cursor
+
+
+def escalated(region: str, issue_id: uuid.UUID | None = None, **fields: Any) -> IssueEscalated:
+    """A valid escalation event of ``region`` (a new issue id unless given); ``fields`` override."""
+    values: dict[str, Any] = {
+        "issue_id": issue_id or uuid.uuid4(),
+        "region": region,
+        "title": "Brist på VFU-platser",
+        "summary": "Lärosätena kan inte erbjuda VFU till alla antagna studenter.",
+        "areas": ["clinical-placement"],
+        "reason_not_regional": "Dimensioneringen beslutas nationellt.",
+        "requested_outcome": "En nationell bedömning.",
+        "escalated_at": datetime.now(UTC),
+    }
+    return IssueEscalated(**{**values, **fields})

@@ -9,24 +9,11 @@ from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
-from samverkan_shared.contracts import EscalationAmended, InformationRequested, IssueEscalated
+from samverkan_shared.contracts import EscalationAmended, InformationRequested
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope, region_source, to_kafka
 from samverkan_shared.topics import dead_letter, downstream, upstream
 from tests.conftest import Network
-from tests.infra import dead_letters, eventually, national_queue, read_topic, send
-
-
-def _escalation(region: str, issue_id: Any) -> IssueEscalated:
-    return IssueEscalated(
-        issue_id=issue_id,
-        region=region,
-        title="Fortbildning för specialistsjuksköterskor",
-        summary="Regionen saknar utbildningsplatser.",
-        areas=["continuing-education"],
-        reason_not_regional="Finansieringen är nationell.",
-        requested_outcome="Nationell bedömning.",
-        escalated_at=datetime.now(UTC),
-    )
+from tests.infra import dead_letters, escalated, eventually, national_queue, read_topic, send
 
 
 async def _national_issues_for(network: Network, regional_id: str) -> list[dict[str, Any]]:
@@ -40,7 +27,7 @@ async def test_the_same_event_delivered_twice_has_one_effect(
 ) -> None:
     issue_id = uuid4()
     env = network.signer("vastra").sign(
-        Envelope.wrap(_escalation("vastra", issue_id), region_source("vastra"))
+        Envelope.wrap(escalated("vastra", issue_id), region_source("vastra"))
     )
     await send(producer, upstream("vastra"), env)
     await send(producer, upstream("vastra"), env)  # a redelivery: same source, same id
@@ -76,7 +63,7 @@ async def test_poison_goes_to_the_dead_letter_and_the_partition_moves_on(
     issue_id = uuid4()
     key = str(issue_id).encode()
     good = network.signer("mellansverige").sign(
-        Envelope.wrap(_escalation("mellansverige", issue_id), region_source("mellansverige"))
+        Envelope.wrap(escalated("mellansverige", issue_id), region_source("mellansverige"))
     )
     record = to_kafka(good)
     topic = upstream("mellansverige")
@@ -129,7 +116,7 @@ async def test_an_event_claiming_another_region_is_dead_lettered(
 ) -> None:
     issue_id = uuid4()
     forged = network.signer("sodra").sign(  # validly signed by sodra, but on norra's topic
-        Envelope.wrap(_escalation("sodra", issue_id), region_source("sodra"))
+        Envelope.wrap(escalated("sodra", issue_id), region_source("sodra"))
     )
     await send(producer, upstream("norra"), forged)  # sodra's event on norra's topic
 

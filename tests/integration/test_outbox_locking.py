@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
-from uuid import uuid4
 
 import pytest
 from sqlalchemy import MetaData, select
 
-from samverkan_shared.contracts import IssueEscalated
 from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope, region_source
 from samverkan_shared.uow import Storage
-from tests.infra import fresh_databases, postgres_admin_dsn
+from tests.infra import escalated, fresh_databases, postgres_admin_dsn
 
 TOPICS = [f"samverkan.test-{i}.downstream" for i in range(6)]
 ROUNDS = 20
@@ -43,17 +40,7 @@ async def storage(dsn: str) -> AsyncIterator[Storage]:
 
 
 def _event() -> Envelope:
-    event = IssueEscalated(
-        issue_id=uuid4(),
-        region="norra",
-        title="Brist på VFU-platser",
-        summary="Lärosätena kan inte erbjuda VFU till alla.",
-        areas=["clinical-placement"],
-        reason_not_regional="Dimensioneringen beslutas nationellt.",
-        requested_outcome="En nationell bedömning.",
-        escalated_at=datetime.now(UTC),
-    )
-    return Envelope.wrap(event, region_source("norra"))
+    return Envelope.wrap(escalated("norra"), region_source("norra"))
 
 
 async def _publish(storage: Storage, topics: list[str]) -> None:

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from samverkan_shared.contracts import IssueEscalated
 from samverkan_shared.envelope import Envelope, region_source
 from samverkan_shared.topics import upstream
 from tests.conftest import Network
-from tests.infra import dead_letters, eventually, national_queue, send
+from tests.infra import dead_letters, escalated, eventually, national_queue, send
 
 REGION = "norra"
 
 
 def _envelope(issue_id: UUID) -> Envelope:
-    event = IssueEscalated(
-        issue_id=issue_id,
-        region=REGION,
-        title="Klinisk forskning i primärvården",
-        summary="Forskningstid saknas i tjänsterna.",
-        areas=["clinical-research"],
-        reason_not_regional="Kräver nationella avtal.",
-        requested_outcome="Nationell bedömning.",
-        escalated_at=datetime.now(UTC),
-    )
+    # The title is what _tampered changes after signing.
+    event = escalated(REGION, issue_id, title="Klinisk forskning i primärvården")
     return Envelope.wrap(event, region_source(REGION))
 
 
