@@ -106,10 +106,10 @@ class UnitOfWork:
         """Write deferred rows, then the outbox; returns the events as numbered and signed.
 
         Numbering an event locks its topic's counter until the commit. Taken at the end of
-        the transaction and in one order (``add_many_to_outbox`` sorts the topics), no two
+        the transaction, by one statement in topic order (``db.upsert_increments``), no two
         transactions each hold a lock the other waits for: a batch that wrote receipts to
         several regions deadlocked with an assessment published to all of them (seen under
-        load in ``make bench``; both were retried, the HTTP request answered 500).
+        load in ``make bench``: PostgreSQL aborted one, the assessment's request answered 500).
         """
         await self.write_deferred()
         events, self._events = self._events, []
