@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,11 +22,16 @@ from samverkan_shared.db import make_engine
 from samverkan_shared.migrations import upgrade
 from samverkan_shared.settings import ServiceSettings
 
-__all__ = ["load_settings", "service_cli"]
+__all__ = ["load_settings", "minute", "service_cli"]
 
 _err = Console(stderr=True)
 S = TypeVar("S", bound=ServiceSettings)
 AnySettings = TypeVar("AnySettings", bound=BaseSettings)
+
+
+def minute(moment: datetime | None) -> str:
+    """A moment in UTC to the minute, as the web pages show times; "" for none."""
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def load_settings(settings_cls: type[AnySettings]) -> AnySettings:

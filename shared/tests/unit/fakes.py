@@ -5,10 +5,28 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import uuid4
 
-from samverkan_shared.envelope import KafkaRecord
+from samverkan_shared.contracts import IssueEscalated
+from samverkan_shared.envelope import Envelope, KafkaRecord, region_source
 
-__all__ = ["FakeRecord", "ListSink"]
+__all__ = ["FakeRecord", "ListSink", "escalation"]
+
+
+def escalation() -> Envelope:
+    """A valid, unnumbered, unsigned escalation of norra (a new issue each time)."""
+    event = IssueEscalated(
+        issue_id=uuid4(),
+        region="norra",
+        title="t",
+        summary="s",
+        areas=["clinical-placement"],
+        reason_not_regional="r",
+        requested_outcome="o",
+        escalated_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(event, region_source("norra"))
 
 
 @dataclass

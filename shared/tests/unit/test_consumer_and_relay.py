@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, select
 
 from samverkan_shared.consumer import EventConsumer
-from samverkan_shared.contracts import Event, IssueEscalated
+from samverkan_shared.contracts import Event
 from samverkan_shared.db import make_engine
-from samverkan_shared.envelope import Envelope, from_kafka, region_source, to_kafka
+from samverkan_shared.envelope import Envelope, from_kafka, to_kafka
 from samverkan_shared.errors import Rejected
 from samverkan_shared.relay import OutboxRelay
 from samverkan_shared.uow import Storage, UnitOfWork
 
-from .fakes import FakeRecord, ListSink
+from .fakes import FakeRecord, ListSink, escalation
 
 TOPIC = "samverkan.norra.upstream"
 
@@ -32,20 +30,6 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
     await store.create_schema()
     yield store
     await store.engine.dispose()
-
-
-def _escalation() -> Envelope:
-    event = IssueEscalated(
-        issue_id=uuid4(),
-        region="norra",
-        title="t",
-        summary="s",
-        areas=["clinical-placement"],
-        reason_not_regional="r",
-        requested_outcome="o",
-        escalated_at=datetime.now(UTC),
-    )
-    return Envelope.wrap(event, region_source("norra"))
 
 
 def _record(env: Envelope, offset: int = 0) -> FakeRecord:
@@ -75,7 +59,7 @@ def _handler(storage: Storage, failures: list[Exception] | None = None):  # type
 
 async def test_a_redelivered_event_has_one_effect(storage: Storage) -> None:
     consumer = EventConsumer("test", storage, _handler(storage), ListSink())
-    env = _escalation()
+    env = escalation()
     await consumer.process(_record(env, 0))
     await consumer.process(_record(env, 1))
     assert await _effects(storage) == 1
@@ -87,7 +71,7 @@ async def test_a_transient_failure_is_retried_and_applied_once(storage: Storage)
     consumer = EventConsumer(
         "test", storage, _handler(storage, failures), ListSink(), max_backoff=0.01
     )
-    await consumer.process(_record(_escalation()))
+    await consumer.process(_record(escalation()))
     assert await _effects(storage) == 1
     assert consumer.outcome.retries == 2
     assert consumer.outcome.dead_lettered == 0
@@ -98,7 +82,7 @@ async def test_a_refused_event_is_dead_lettered_with_its_reason_and_rolled_back(
 ) -> None:
     sink = ListSink()
     consumer = EventConsumer("test", storage, _handler(storage, [Rejected("no such issue")]), sink)
-    env = _escalation()
+    env = escalation()
     await consumer.process(_record(env, 41))
     [(topic, letter)] = sink.sent
     headers = dict(letter.headers)
@@ -128,8 +112,8 @@ async def test_the_relay_marks_rows_sent_only_after_the_broker_acknowledged(
     sink = ListSink(fail_next=1)
     relay = OutboxRelay(storage, sink)
     async with storage.unit_of_work() as uow:
-        uow.emit(TOPIC, _escalation())
-        uow.emit(TOPIC, _escalation())
+        uow.emit(TOPIC, escalation())
+        uow.emit(TOPIC, escalation())
         first, second = await uow.flush()
         await uow.commit()
     with pytest.raises(ConnectionError):
@@ -145,12 +129,12 @@ async def test_a_rolled_back_unit_of_work_leaves_no_event(storage: Storage) -> N
     relay = OutboxRelay(storage, ListSink())
     with pytest.raises(RuntimeError):
         async with storage.unit_of_work() as uow:
-            uow.emit(TOPIC, _escalation())
+            uow.emit(TOPIC, escalation())
             await uow.flush()
             raise RuntimeError("the state change failed")
     assert (await relay.backlog())[0] == 0
     async with storage.unit_of_work() as uow:
-        uow.emit(TOPIC, _escalation())
+        uow.emit(TOPIC, escalation())
         [numbered] = await uow.flush()
         await uow.commit()
     assert numbered.sequence == 1  # the rolled-back number was not used: no gap
@@ -163,7 +147,7 @@ async def test_the_relay_wakes_on_commit_instead_of_polling(storage: Storage) ->
     try:
         await asyncio.sleep(0.05)  # the relay has drained nothing and is asleep
         async with storage.unit_of_work() as uow:
-            uow.emit(TOPIC, _escalation())
+            uow.emit(TOPIC, escalation())
             await uow.commit()
         await asyncio.wait_for(sink.arrived.wait(), 5)
     finally:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
 from samverkan_shared.consumer import EventConsumer
-from samverkan_shared.contracts import Event, IssueEscalated
+from samverkan_shared.contracts import Event
 from samverkan_shared.db import make_engine
-from samverkan_shared.envelope import Envelope, region_source, to_kafka
+from samverkan_shared.envelope import Envelope, to_kafka
 from samverkan_shared.errors import Rejected
 from samverkan_shared.sequence import REPLAY_HEADER, Position, classify, gaps, is_sequenced
 from samverkan_shared.uow import Storage, UnitOfWork
 
-from .fakes import FakeRecord, ListSink
+from .fakes import FakeRecord, ListSink, escalation
 
 TOPIC = "samverkan.norra.upstream"
 
@@ -40,21 +38,7 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 
 
 def _env(sequence: int) -> Envelope:
-    return _unnumbered().with_sequence(sequence)
-
-
-def _unnumbered() -> Envelope:
-    event = IssueEscalated(
-        issue_id=uuid4(),
-        region="norra",
-        title="t",
-        summary="s",
-        areas=["clinical-placement"],
-        reason_not_regional="r",
-        requested_outcome="o",
-        escalated_at=datetime.now(UTC),
-    )
-    return Envelope.wrap(event, region_source("norra"))
+    return escalation().with_sequence(sequence)
 
 
 def _rec(env: Envelope, offset: int, extra: list[tuple[str, bytes]] | None = None) -> FakeRecord:
@@ -145,7 +129,7 @@ async def test_an_operator_replay_applies_a_dead_lettered_event_once(storage: St
 
 async def test_events_without_a_sequence_are_applied_as_they_come(storage: Storage) -> None:
     consumer = _consumer(storage)
-    await consumer.process(_rec(_unnumbered(), 0))
+    await consumer.process(_rec(escalation(), 0))
     assert await _applied(storage) == [None]
 
 
@@ -180,7 +164,7 @@ async def test_what_lies_beyond_a_gap_in_a_batch_is_held_until_the_gap_closes(
 async def test_a_batch_of_redeliveries_has_no_second_effect(storage: Storage) -> None:
     consumer = _consumer(storage)
     one, two, three = _env(1), _env(2), _env(3)
-    loose = _unnumbered()
+    loose = escalation()
     await consumer.process_batch([_rec(one, 0), _rec(two, 1), _rec(loose, 2)])
     await consumer.process_batch(
         [_rec(e, o) for o, e in enumerate([two, one, three, three, loose, loose], start=3)]

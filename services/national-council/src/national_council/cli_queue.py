@@ -15,6 +15,7 @@ from national_council.adapters import repository as repo
 from national_council.cli_staff import console, run_with_engine
 from national_council.domain.model import NationalState, Priority
 from national_council.service_layer.queue import QueueFilter, present, queue_page, queue_stats
+from samverkan_shared.cli import minute
 
 __all__ = ["queue_app"]
 
@@ -128,7 +129,7 @@ def list_queue(
             issue["state"],
             issue["priority"],
             issue["assignee"] or "—",
-            issue["received_at"].strftime("%Y-%m-%d %H:%M"),
+            minute(issue["received_at"]),
             _left(issue),
         )
     console.print(table)
@@ -163,7 +164,7 @@ def show(issue_id: str = typer.Argument(..., help="The national reference (full 
         if isinstance(value, list):
             text = ", ".join(value)
         elif isinstance(value, datetime):
-            text = _at(value) + " UTC"
+            text = minute(value) + " UTC"
         else:
             text = str(value or "—")
         facts.add_row(f"[bold]{label}[/bold]", text)
@@ -173,13 +174,13 @@ def show(issue_id: str = typer.Argument(..., help="The national reference (full 
     requests = Table("asked", "question", "due", "answer", title="Information requests")
     for r in issue["information_requests"]:
         requests.add_row(
-            _at(r["requested_at"]), r["question"], _at(r["due_at"]), r["answer"] or "—"
+            minute(r["requested_at"]), r["question"], minute(r["due_at"]), r["answer"] or "—"
         )
     console.print(requests)
     trail = Table("at", "who", "action", "from", "to", "why", title="Audit trail")
     for t in issue["transitions"]:
         trail.add_row(
-            _at(t["at"]),
+            minute(t["at"]),
             t["actor"],
             t.get("action") or "transition",
             t["from_state"] or "—",
@@ -255,8 +256,3 @@ def _csv_row(issue: dict[str, Any]) -> dict[str, Any]:
         value = issue.get(key)
         row[key] = value.astimezone(UTC).isoformat() if isinstance(value, datetime) else ""
     return row
-
-
-def _at(moment: datetime | None) -> str:
-    """UTC to the minute, as the web pages show times."""
-    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")

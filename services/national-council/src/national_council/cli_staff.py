@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from national_council.domain.staff import Role
 from national_council.service_layer.accounts import Accounts
-from samverkan_shared.cli import load_settings
+from samverkan_shared.cli import load_settings, minute
 from samverkan_shared.db import make_engine
 from samverkan_shared.migrations import upgrade
 from samverkan_shared.settings import DatabaseSettings
@@ -77,10 +76,6 @@ def _accounts(action: Callable[[Accounts], Awaitable[T]]) -> T:
     return run_with_engine(lambda engine: action(Accounts(engine)))
 
 
-def _at(moment: datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
-
-
 @staff_app.command("create")
 def create(
     username: str = typer.Argument(..., help="Login name: lower-case letters, digits, . - _"),
@@ -109,10 +104,10 @@ def list_staff() -> None:
             r["username"],
             r["display_name"],
             r["role"],
-            _at(r["created_at"]),
-            _at(r["last_login_at"]),
-            _at(r["disabled_at"]),
-            _at(r["locked_until"]),
+            minute(r["created_at"]),
+            minute(r["last_login_at"]),
+            minute(r["disabled_at"]),
+            minute(r["locked_until"]),
         )
     console.print(table)
 
@@ -156,9 +151,9 @@ def list_tokens(
             r["username"],
             r["name"],
             r["prefix"] + "…",
-            _at(r["created_at"]),
-            _at(r["last_used_at"]),
-            _at(r["revoked_at"]),
+            minute(r["created_at"]),
+            minute(r["last_used_at"]),
+            minute(r["revoked_at"]),
         )
     console.print(table)
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from regional_council.adapters.api_keys import ApiKeys
 from regional_council.bootstrap import MIGRATIONS, build
 from regional_council.settings import RegionalAdminSettings, RegionalSettings
-from samverkan_shared.cli import load_settings, service_cli
+from samverkan_shared.cli import load_settings, minute, service_cli
 from samverkan_shared.db import make_engine
 from samverkan_shared.migrations import upgrade
 from samverkan_shared.statemachine import NotFound
@@ -62,9 +62,9 @@ def list_keys() -> None:
             r["id"],
             r["name"],
             r["prefix"] + "…",
-            _at(r["created_at"]),
-            _at(r["last_used_at"]),
-            _at(r["revoked_at"]),
+            minute(r["created_at"]),
+            minute(r["last_used_at"]),
+            minute(r["revoked_at"]),
         )
     console.print(table)
 
@@ -74,10 +74,6 @@ def revoke(key_id: str = typer.Argument(..., help="The key's id (from `api-key l
     """Revoke a key at once."""
     row = _with_keys(lambda keys: keys.revoke(key_id))
     console.print(f"revoked [bold]{row['name']}[/bold] ({row['id']})")
-
-
-def _at(moment: Any) -> str:
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
 
 
 if __name__ == "__main__":
