@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from samverkan_shared.envelope import Envelope, region_source
+from samverkan_shared.envelope import Envelope, region_source, to_kafka
 from samverkan_shared.topics import upstream
 from tests.conftest import Network
 from tests.infra import dead_letters, escalated, eventually, national_queue, send
@@ -77,3 +77,39 @@ async def test_a_properly_signed_escalation_is_queued(
     await eventually(
         lambda: _in_queue(network, issue_id), lambda rows: len(rows) == 1, what="queued"
     )
+
+
+async def test_a_forged_escalation_among_many_is_parked_and_the_rest_are_queued(
+    network: Network, producer: AIOKafkaProducer
+) -> None:
+    """Sent together they arrive as batches, whose signatures are checked on worker threads."""
+    good = [uuid4() for _ in range(24)]
+    forged_id = uuid4()
+    signer = network.signer(REGION)
+    envelopes = [signer.sign(_envelope(i)) for i in good]
+    forged = _tampered(network, _envelope(forged_id))
+    envelopes.insert(len(envelopes) // 2, forged)
+    sent = []
+    for env in envelopes:  # without waiting for each: the consumer sees them in batches
+        record = to_kafka(env)
+        sent.append(
+            await producer.send(
+                upstream(REGION), record.value, key=record.key, headers=record.headers
+            )
+        )
+    for ack in sent:
+        await ack
+
+    async def queued() -> set[str]:
+        async with network.client("national-council") as client:
+            rows = await national_queue(client, region=REGION)
+        return {r["regional_issue_id"] for r in rows}
+
+    found = await eventually(
+        queued, lambda ids: {str(i) for i in good} <= ids, what="the 24 signed ones queued"
+    )
+    assert str(forged_id) not in found
+    [letter] = await eventually(
+        lambda: _parked(network, forged.id), lambda found: len(found) == 1, what="parked"
+    )
+    assert letter["dlq-error"] == "ce_signature: does not match the content"

@@ -54,6 +54,7 @@ from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import dead_letter
 from samverkan_shared.tracing import consumer_span  # tracing (issue 7)
 from samverkan_shared.uow import Storage, UnitOfWork
+from samverkan_shared.verifying import failing
 
 __all__ = ["DeadLetterHook", "EventConsumer", "Handler", "IncomingRecord", "Outcome"]
 
@@ -121,8 +122,12 @@ class EventConsumer:
 
     async def process_batch(self, records: Sequence[IncomingRecord]) -> None:
         """Apply a batch in one transaction where it can; returns when every record is done."""
-        decoded = [self._decoded(record) for record in records]
+        decoded = [self._decoded(record, verify=False) for record in records]
         plain = [d for d in decoded if d is not None]
+        # Signatures on worker threads (samverkan_shared.verifying); a refused one sends the
+        # batch down the one-record path, which dead-letters it and says why.
+        if self.verify is not None and await failing(self.verify, [d.envelope for d in plain]):
+            plain = []
         if len(plain) < len(records):  # a poison or replayed record: each its own way
             for record in records:
                 await self.process(record)
@@ -139,10 +144,13 @@ class EventConsumer:
         for stream, applied in done.items():  # more held than one batch reads back (rare)
             await self._release(stream, applied + 1)
 
-    def _decoded(self, record: IncomingRecord, *, held: bool = False) -> Decoded | None:
+    def _decoded(
+        self, record: IncomingRecord, *, held: bool = False, verify: bool = True
+    ) -> Decoded | None:
         """The record ready to apply, or None if it needs the one-record path.
 
-        A held record was authenticated before it was held, so it is not verified again.
+        A held record was authenticated before it was held, so it is not verified again;
+        ``verify=False``: the caller checks the signature itself.
         """
         headers = list(record.headers or ())
         if any(key == REPLAY_HEADER for key, _ in headers):
@@ -150,7 +158,7 @@ class EventConsumer:
         try:
             env = from_kafka(record.key, record.value, headers)
             event = decode_event(env)
-            if self.verify is not None and not held:
+            if self.verify is not None and verify and not held:
                 self.verify(env)
         except PoisonMessage:
             return None
