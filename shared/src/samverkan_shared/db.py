@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 __all__ = [
+    "COPY_FROM",
     "UTCDateTime",
     "insert_ignore",
     "insert_ignore_many",
+    "insert_many",
     "make_engine",
     "upsert_increments",
 ]
@@ -73,6 +76,68 @@ async def insert_ignore_many(
         await conn.execute(stmt, list(rows))
         return []
     return [tuple(r) for r in await conn.execute(stmt.returning(*returning), list(rows))]
+
+
+COPY_FROM = 16
+"""Rows from which ``insert_many`` sends a COPY instead of an executemany (PostgreSQL)."""
+
+
+async def insert_many(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT rows in the caller's transaction: binary COPY on PostgreSQL for many rows.
+
+    An executemany is one INSERT execution per row in PostgreSQL; COPY is one for them all.
+    Measured on 500 queue issues (13 indexes): 84 ms as executemany, 49 ms as COPY. Few rows,
+    rows of different shapes, SQLite, or a table with Python-side column defaults (which
+    COPY would not apply) take the executemany.
+    """
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    if (
+        conn.dialect.name != "postgresql"
+        or len(rows) < COPY_FROM
+        or any(len(r) != len(columns) or r.keys() != rows[0].keys() for r in rows)
+        or _python_defaults(table, columns)
+    ):
+        await conn.execute(table.insert(), list(rows))
+        return
+    processors = _bind_processors(table, columns, conn.dialect)
+    records = [
+        tuple(
+            value if p is None or value is None else p(value)
+            for value, p in zip((r[c] for c in columns), processors, strict=True)
+        )
+        for r in rows
+    ]
+    driver = await _driver_in_transaction(conn)
+    await driver.copy_records_to_table(
+        table.name, records=records, columns=list(columns), schema_name=table.schema
+    )
+
+
+@cache
+def _python_defaults(table: Table, columns: tuple[str, ...]) -> bool:
+    return any(c.default is not None for c in table.columns if c.name not in columns)
+
+
+@cache
+def _bind_processors(
+    table: Table, columns: tuple[str, ...], dialect: Any
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """What SQLAlchemy does to each column's value before the driver sees it (JSON → text)."""
+    return tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+
+
+async def _driver_in_transaction(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under ``conn``, inside the transaction SQLAlchemy began.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN with the first statement it executes; a COPY
+    sent before any would run outside the transaction, so one trivial statement goes first.
+    """
+    raw = await conn.get_raw_connection()
+    if getattr(raw.dbapi_connection, "_transaction", None) is None:
+        await conn.exec_driver_sql("SELECT 1")
+    return raw.driver_connection
 
 
 PING_AFTER_IDLE = 2.0

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from samverkan_shared.db import UTCDateTime, upsert_increments
+from samverkan_shared.db import UTCDateTime, insert_many, upsert_increments
 from samverkan_shared.envelope import Envelope, to_kafka
 
 if TYPE_CHECKING:
@@ -106,6 +106,5 @@ async def add_many_to_outbox(
                 "attempts": 0,
             }
         )
-    if rows:
-        await conn.execute(outbox.insert(), rows)
+    await insert_many(conn, outbox, rows)
     return numbered

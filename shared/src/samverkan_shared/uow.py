@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from samverkan_shared.db import insert_many
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.inbox import define_inbox
 from samverkan_shared.outbox import add_many_to_outbox, define_outbox
@@ -100,7 +101,7 @@ class UnitOfWork:
         """
         rows, self._rows = self._rows, {}
         for table, batch in rows.items():
-            await self.conn.execute(table.insert(), batch)
+            await insert_many(self.conn, table, batch)
 
     async def flush(self) -> list[Envelope]:
         """Write deferred rows, then the outbox; returns the events as numbered and signed.

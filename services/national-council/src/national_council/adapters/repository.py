@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import String, bindparam, delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from national_council.adapters.tables import (
@@ -62,10 +63,26 @@ async def latest_states(
     wanted = list(keys)
     if not wanted:
         return {}
+    pair = tuple_(issues.c.region, issues.c.regional_issue_id)
+    if conn.dialect.name == "postgresql":
+        # The keys as two arrays: one statement text for every batch size. A literal IN list
+        # of 500 pairs was compiled anew for each batch (a tenth of a loaded consumer's CPU).
+        given = (
+            func.unnest(
+                bindparam("regions", type_=ARRAY(String)), bindparam("ids", type_=ARRAY(String))
+            )
+            .table_valued("region", "regional_issue_id")
+            .render_derived(name="given")
+        )
+        known = pair.in_(select(given.c.region, given.c.regional_issue_id))
+        params = {"regions": [r for r, _ in wanted], "ids": [i for _, i in wanted]}
+    else:
+        known, params = pair.in_(wanted), {}
     rows = await conn.execute(
         select(issues.c.region, issues.c.regional_issue_id, issues.c.state)
-        .where(tuple_(issues.c.region, issues.c.regional_issue_id).in_(wanted))
-        .order_by(issues.c.received_at)
+        .where(known)
+        .order_by(issues.c.received_at),
+        params,
     )
     return {(r.region, r.regional_issue_id): r.state for r in rows}  # the latest wins
 
