@@ -76,6 +76,7 @@ def load_areas() -> tuple[Area, ...]:
     return tuple(Area(code, name) for code, name in _entries(source, doc, "areas"))
 
 
+@cache
 def region_codes() -> frozenset[str]:
     """The codes of every registered region."""
     return frozenset(r.code for r in load_regions())
