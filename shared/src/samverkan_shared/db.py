@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Insert, Table, TypeDecorator, event
+from sqlalchemy import Column, DateTime, Insert, Table, TypeDecorator, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -171,20 +171,28 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             raise DisconnectionError(f"a pooled connection failed its test: {exc}") from exc
 
 
-def upsert_increments(
+async def upsert_increments(
     conn: AsyncConnection, table: Table, key: str, counter: str, amounts: dict[Any, int]
-) -> Any:
-    """One statement adding each amount to its key's counter (inserting keys not there yet).
+) -> list[tuple[Any, int]]:
+    """Add each amount to its key's counter (inserting keys not there yet), in one statement.
 
-    RETURNING (key, new counter). The rows go in key order, so concurrent statements lock
-    the counters in one order and never wait for each other in a circle.
+    Returns (key, new counter) per key. The rows go in key order, so concurrent statements
+    lock the counters in one order and never wait for each other in a circle. One key (a
+    region's escalation: one topic) takes a statement SQLAlchemy compiles once and caches;
+    a multi-row VALUES is compiled on every call (its cache key is "no key").
     """
-    rows = [{key: k, counter: n} for k, n in sorted(amounts.items())]
-    stmt = _dialect_insert(conn, table).values(rows)
+    insert = _dialect_insert(conn, table)
+    if len(amounts) == 1:
+        [(only, amount)] = amounts.items()
+        stmt = insert.values({key: bindparam("u_key"), counter: bindparam("u_amount")})
+        params: dict[str, Any] = {"u_key": only, "u_amount": amount}
+    else:
+        stmt = insert.values([{key: k, counter: n} for k, n in sorted(amounts.items())])
+        params = {}
     stmt = stmt.on_conflict_do_update(
         index_elements=[key], set_={counter: table.c[counter] + stmt.excluded[counter]}
-    )
-    return stmt.returning(table.c[key], table.c[counter])
+    ).returning(table.c[key], table.c[counter])
+    return [(k, int(n)) for k, n in await conn.execute(stmt, params)]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

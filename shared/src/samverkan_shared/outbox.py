@@ -80,7 +80,7 @@ async def add_many_to_outbox(
     if not events:
         return []
     counts = Counter(topic for topic, _ in events)
-    moved = await conn.execute(upsert_increments(conn, sequences, "stream", "last", counts))
+    moved = await upsert_increments(conn, sequences, "stream", "last", counts)
     next_number = {topic: last - counts[topic] + 1 for topic, last in moved}
     at = datetime.now(UTC)
     numbered: list[Envelope] = []
