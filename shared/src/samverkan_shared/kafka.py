@@ -122,6 +122,11 @@ def subscribe(
         # aiokafka asks the broker to hold an empty fetch for 500 ms; Tansu holds it that long
         # even when a record arrives meanwhile, which was most of an event's latency (measured).
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        # aiokafka's defaults (50 MiB a fetch, 1 MiB a partition) let a consumer behind a
+        # backlog buffer tens of MiB of records it will not apply for seconds; a batch is
+        # at most kafka_batch_max_records (~0.5 MiB of escalations).
+        fetch_max_bytes=settings.kafka_fetch_max_bytes,
+        max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
         batch=True,
         max_records=settings.kafka_batch_max_records,
         # getmany returns at once when records are buffered; this is only the idle poll.

@@ -45,6 +45,16 @@ class KafkaSettings(_Base):
     kafka_batch_max_records: int = Field(
         500, ge=1, le=10_000, description="Records a consumer applies in one transaction, at most"
     )
+    kafka_fetch_max_bytes: int = Field(
+        2 * 1024 * 1024,
+        ge=65_536,
+        description="Bytes a consumer's fetch brings at most (what it buffers ahead of its batches)",
+    )
+    kafka_max_partition_fetch_bytes: int = Field(
+        256 * 1024,
+        ge=65_536,
+        description="Bytes one partition adds to a fetch at most; above the largest event (64 KiB)",
+    )
     kafka_fetch_max_wait_ms: int = Field(
         25,
         ge=1,
