@@ -14,6 +14,7 @@ from rich.table import Table
 
 from devstack.broker import Tansu, port_in_use
 from devstack.mail_viewer import serve_sink
+from devstack.preload import preload
 from devstack.scale import ScaleError, measure
 from devstack.stack import ServiceSpec, Stack, network_specs
 from devstack.startup import progress_display, start_broker
@@ -84,7 +85,6 @@ def _start(
     broker: Tansu, stack: Stack, specs: list[ServiceSpec], smtp_port: int, mail_port: int
 ) -> None:
     with progress_display(console) as progress:
-        start_broker(progress, broker)
         sink = ServiceSpec(
             "smtp-sink",
             [
@@ -102,9 +102,14 @@ def _start(
             mail_port,
             {},
         )
+        stack.start(sink)  # its own interpreter: it loads while this one does
+        loading = progress.add_task("services imported once (devstack.preload)", total=1)
+        preload()
+        progress.update(loading, completed=1)
+        start_broker(progress, broker)
         services = progress.add_task("services ready", total=len(specs) + 1)
-        for spec in [sink, *specs]:
-            stack.start(spec)
+        for spec in specs:
+            stack.fork(spec)
         stack.wait_ready(timeout=90, on_ready=lambda _: progress.advance(services))
 
 

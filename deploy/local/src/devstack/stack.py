@@ -11,14 +11,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 
 from devstack.broker import port_in_use
 from devstack.keys import ensure_keys, key_id, key_path
+from devstack.preload import fork_service
 from samverkan_shared.registry import load_regions
 
-__all__ = ["ServiceSpec", "Stack", "free_base_port", "network_specs"]
+__all__ = ["Process", "ServiceSpec", "Stack", "free_base_port", "network_specs"]
 
 BIN = Path(sys.executable).parent
 
@@ -94,12 +96,23 @@ def free_base_port(regions: int, avoid: frozenset[int] = frozenset()) -> int:
     raise RuntimeError("no block of free ports between 20000 and 32767")
 
 
+class Process(Protocol):
+    """What a Stack needs of a started process: ``subprocess.Popen`` or ``preload.Forked``."""
+
+    pid: int
+    returncode: Any  # int once ended (Popen types it loosely too)
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
 @dataclass
 class Stack:
     """Running processes, each logging to its own file."""
 
     log_dir: Path
-    processes: dict[str, tuple[ServiceSpec, subprocess.Popen[bytes]]] = field(default_factory=dict)
+    processes: dict[str, tuple[ServiceSpec, Process]] = field(default_factory=dict)
 
     def start(self, spec: ServiceSpec) -> None:
         """Start one process in its own process group."""
@@ -112,6 +125,12 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        self.processes[spec.name] = (spec, proc)
+
+    def fork(self, spec: ServiceSpec) -> None:
+        """Start one service as a fork of this (preloaded) process (``devstack.preload``)."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        proc = fork_service(spec.command, spec.env, self.log_dir / f"{spec.name}.log")
         self.processes[spec.name] = (spec, proc)
 
     def wait_ready(
