@@ -13,6 +13,7 @@ without committing, so nothing is lost and later messages of the partition wait.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ from samverkan_shared.sequence import (
 )
 from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import dead_letter
-from samverkan_shared.tracing import consumer_span  # tracing (issue 7)
+from samverkan_shared.tracing import consumer_span, tracing_off  # tracing (issue 7)
 from samverkan_shared.uow import Storage, UnitOfWork
 from samverkan_shared.verifying import failing
 
@@ -318,7 +319,13 @@ class EventConsumer:
         return True
 
     def _span(self, record: IncomingRecord, env: Envelope) -> Any:
-        """The consumer span of one event, continuing the trace it was emitted in (issue 7)."""
+        """The consumer span of one event, continuing the trace it was emitted in (issue 7).
+
+        None when no span would be recorded and there is no trace to continue: extracting an
+        empty context and opening a no-op span cost ~5 % of a loaded consumer's CPU.
+        """
+        if not env.traceparent and tracing_off():
+            return contextlib.nullcontext()
         carrier = {"traceparent": env.traceparent or "", "tracestate": env.tracestate or ""}
         attributes = {
             "messaging.kafka.destination.partition": record.partition,

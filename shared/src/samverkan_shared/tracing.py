@@ -25,6 +25,7 @@ __all__ = [
     "current_trace_context",
     "http_telemetry",
     "shutdown_tracing",
+    "tracing_off",
 ]
 
 TRACE_HEADERS = ("traceparent", "tracestate")
@@ -82,6 +83,11 @@ def current_trace_context() -> dict[str, str]:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return {k: v for k, v in carrier.items() if k in TRACE_HEADERS}
+
+
+def tracing_off() -> bool:
+    """No tracer provider was set in this process: spans are not recorded, only passed on."""
+    return isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
 
 @contextlib.contextmanager
