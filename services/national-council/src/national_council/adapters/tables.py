@@ -109,6 +109,8 @@ Index(
     "ix_issues_search",
     text(f"to_tsvector('{SEARCH_CONFIG}'::regconfig, (title::text || ' '::text) || summary)"),
     postgresql_using="gin",
+    # A short pending list: a search reads all of it (migration 0006).
+    postgresql_with={"gin_pending_list_limit": 256},
     _table=issues,
 ).ddl_if(dialect="postgresql")
 
