@@ -32,6 +32,7 @@ __all__ = [
     "kafka_bootstrap",
     "postgres_admin_dsn",
     "read_topic",
+    "scratch_database",
     "send",
 ]
 
@@ -105,6 +106,13 @@ def fresh_databases(admin_dsn: str, names: list[str]) -> Iterator[dict[str, str]
         yield {name: f"{base}/{db}" for name, db in dbs.items()}
     finally:
         asyncio.run(admin([f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)' for db in dbs.values()]))
+
+
+@contextmanager
+def scratch_database(name: str) -> Iterator[str]:
+    """One fresh PostgreSQL database (its SQLAlchemy URL) for a test module; dropped after."""
+    with postgres_admin_dsn() as admin, fresh_databases(admin, [name]) as urls:
+        yield urls[name]
 
 
 async def eventually(

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from samverkan_shared.db import COPY_FROM, UTCDateTime, insert_many, make_engine
-from tests.infra import fresh_databases, postgres_admin_dsn
+from tests.infra import scratch_database
 
 META = MetaData()
 ROWS = Table(
@@ -46,8 +46,8 @@ DEFAULTED = Table(
 
 @pytest.fixture(scope="module")
 def dsn() -> Iterator[str]:
-    with postgres_admin_dsn() as admin, fresh_databases(admin, ["insert-many"]) as urls:
-        yield urls["insert-many"]
+    with scratch_database("insert-many") as url:
+        yield url
 
 
 @pytest.fixture

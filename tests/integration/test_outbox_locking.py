@@ -17,7 +17,7 @@ from sqlalchemy import MetaData, select
 from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope, region_source
 from samverkan_shared.uow import Storage
-from tests.infra import escalated, fresh_databases, postgres_admin_dsn
+from tests.infra import escalated, scratch_database
 
 TOPICS = [f"samverkan.test-{i}.downstream" for i in range(6)]
 ROUNDS = 20
@@ -25,8 +25,8 @@ ROUNDS = 20
 
 @pytest.fixture(scope="module")
 def dsn() -> Iterator[str]:
-    with postgres_admin_dsn() as admin, fresh_databases(admin, ["outbox-locking"]) as urls:
-        yield urls["outbox-locking"]
+    with scratch_database("outbox-locking") as url:
+        yield url
 
 
 @pytest.fixture
