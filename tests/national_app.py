@@ -35,7 +35,7 @@ from samverkan_shared.registry import load_regions
 from samverkan_shared.settings import DEV_API_TOKEN
 from samverkan_shared.signing import Signer
 from samverkan_shared.topics import all_topics, upstream
-from tests.infra import eventually, fresh_databases, postgres_admin_dsn, send
+from tests.infra import eventually, scratch_database, send
 
 __all__ = ["PASSWORD", "TIMEOUT", "NationalApp", "national_app"]
 
@@ -202,12 +202,12 @@ def _serve(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     asyncio.run(ensure_topics(bootstrap, all_topics()))
     keys = tmp_path_factory.mktemp("national-keys")
     logs = tmp_path_factory.mktemp("national-logs")
-    with postgres_admin_dsn() as admin, fresh_databases(admin, ["national_staff"]) as urls:
+    with scratch_database("national_staff") as database_url:
         [spec] = [
             s
             for s in network_specs(
                 bootstrap=bootstrap,
-                database_url=lambda _: urls["national_staff"],
+                database_url=lambda _: database_url,
                 smtp_port=1,
                 keys=keys,
                 base_port=free_base_port(len(load_regions())),
@@ -223,7 +223,7 @@ def _serve(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         stack.start(spec)
         try:
             stack.wait_ready(timeout=90)
-            yield NationalApp(spec.url, urls["national_staff"], keys, bootstrap)
+            yield NationalApp(spec.url, database_url, keys, bootstrap)
         except BaseException:
             for log in sorted(Path(logs).glob("*.log")):
                 print(f"===== {log.name}\n{log.read_text()[-3000:]}")

@@ -36,7 +36,7 @@ from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope
 from samverkan_shared.kafka import ensure_topics
 from samverkan_shared.settings import DEV_API_TOKEN
 from samverkan_shared.topics import all_topics, downstream
-from tests.infra import fresh_databases, postgres_admin_dsn
+from tests.infra import scratch_database
 
 __all__ = ["Mailbox", "Private", "Receiver", "body_of", "private_notifications"]
 
@@ -192,7 +192,7 @@ def private_notifications(tmp: Path, **env: str) -> Iterator[Private]:
     stack = Stack(tmp / "logs")
     try:
         asyncio.run(ensure_topics(broker.bootstrap, all_topics()))
-        with postgres_admin_dsn() as admin, fresh_databases(admin, ["notifications"]) as dbs:
+        with scratch_database("notifications") as database_url:
             port = free_port()
             spec = ServiceSpec(
                 "notifications",
@@ -200,7 +200,7 @@ def private_notifications(tmp: Path, **env: str) -> Iterator[Private]:
                 port,
                 {
                     "SAMVERKAN_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-                    "SAMVERKAN_DATABASE_URL": dbs["notifications"],
+                    "SAMVERKAN_DATABASE_URL": database_url,
                     "SAMVERKAN_HTTP_PORT": str(port),
                     "SAMVERKAN_SMTP_PORT": str(mailbox.port),
                     "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": "6000",
