@@ -1,10 +1,11 @@
 """A batch's signatures, checked on worker threads while the event loop goes on.
 
-Checking an Ed25519 signature costs ~150 µs of this machine's CPU (``cryptography``'s
-OpenSSL call), more than decoding, validating and storing the event together. The call
-releases the GIL, so a batch split over the cores is checked in parallel, and the event
-loop meanwhile serves HTTP and publishes the previous batch's receipts. A few records are
-checked inline: a thread hop costs about as much as one check.
+Checking an Ed25519 signature costs 45 µs of this machine's CPU idle (libsodium; more
+when the cores are shared), about as much as decoding and validating the event. The call
+releases the GIL (measured: 4,000 checks on two threads took 0.10 s against 0.18 s on one),
+so a batch split over the cores is checked in parallel, and the event loop meanwhile serves
+HTTP and publishes the previous batch's receipts. A few records are checked inline: a
+thread hop costs about as much as one check.
 """
 
 from __future__ import annotations
