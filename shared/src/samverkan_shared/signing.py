@@ -120,7 +120,7 @@ class KeyRegistry:
                         ),
                     )
                 )
-            except (KeyError, ValueError, TypeError) as exc:  # TypeError: a key of wrong size
+            except (KeyError, ValueError, TypeError) as exc:  # TypeError: a key that is not text
                 raise ValueError(f"{path}: keys[{i}] is malformed: {exc}") from exc
         return cls(keys)
 

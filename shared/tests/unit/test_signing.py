@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -95,8 +96,37 @@ def test_unknown_key_and_unsigned_are_refused(tmp_path: Path) -> None:
         registry.verify(Signer("ghost", generate_key()).sign(_envelope()))
 
 
-def test_a_malformed_registry_names_the_entry(tmp_path: Path) -> None:
+GOOD = {"key_id": "x", "region": "norra", "valid_from": "2026-01-01T00:00:00+00:00"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        ({"key_id": "x", "region": "norra"}, "public_key"),
+        ({**GOOD, "public_key": base64.b64encode(b"k" * 31).decode()}, "32 bytes"),
+        ({**GOOD, "public_key": 12345}, "bytes-like"),
+        ({**GOOD, "public_key": "not base64!"}, "base64|padding|[Ii]nvalid"),
+    ],
+)
+def test_a_malformed_registry_names_the_entry(
+    tmp_path: Path, entry: dict[str, object], says: str
+) -> None:
     path = tmp_path / "registry.json"
-    path.write_text(json.dumps({"keys": [{"key_id": "x", "region": "norra"}]}))
-    with pytest.raises(ValueError, match=r"keys\[0\]"):
+    path.write_text(json.dumps({"keys": [entry]}))
+    with pytest.raises(ValueError, match=rf"keys\[0\] is malformed: .*({says})"):
         KeyRegistry.from_file(path)
+
+
+def test_keys_and_signatures_are_standard_ed25519(tmp_path: Path) -> None:
+    """RFC 8032, section 7.1, TEST 2: a regional system's own Ed25519 library agrees with us."""
+    seed = bytes.fromhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")
+    public = bytes.fromhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c")
+    signature = bytes.fromhex(
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+        "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"
+    )
+    private = base64.b64encode(seed).decode()
+    assert base64.b64decode(public_key_of(private)) == public
+    # The registry checks with the same primitive: the RFC's signature of 0x72 verifies.
+    registry = _registry(tmp_path, [{**GOOD, "public_key": base64.b64encode(public).decode()}])
+    registry.keys["x"].public.verify(b"\x72", signature)
