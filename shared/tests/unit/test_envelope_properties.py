@@ -11,15 +11,21 @@ from samverkan_shared.contracts import IssueEscalated, Urgency
 from samverkan_shared.envelope import Envelope, decode_event, from_kafka, region_source, to_kafka
 from samverkan_shared.registry import load_areas, load_regions
 
-text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300
-).filter(lambda s: s.strip() == s and s)
+
+def _text(max_size: int) -> st.SearchStrategy[str]:
+    """Any valid text up to the contract's limit (a title is ShortText: 200 at most)."""
+    return st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=max_size
+    ).filter(lambda s: s.strip() == s and s)
+
+
+short, text = _text(200), _text(300)
 
 escalations = st.builds(
     IssueEscalated,
     issue_id=st.uuids(),
     region=st.sampled_from([r.code for r in load_regions()]),
-    title=text,
+    title=short,
     summary=text,
     areas=st.lists(st.sampled_from([a.code for a in load_areas()]), min_size=1, max_size=6),
     reason_not_regional=text,
