@@ -18,7 +18,7 @@ from pathlib import Path
 
 from devstack.stack import Stack
 
-__all__ = ["CpuMeter", "CpuReading", "cpu_summary"]
+__all__ = ["CpuMeter", "CpuReading", "cpu_summary", "one_service_summary"]
 
 TICK = os.sysconf("SC_CLK_TCK")
 MACHINE = "machine"
@@ -89,13 +89,23 @@ class CpuMeter:
 def cpu_summary(shares: dict[str, float]) -> str:
     """One line: each kind of service (the regions summed), the broker, the database, all."""
     regional = [v for k, v in shares.items() if k.startswith("regional-council")]
-    parts = [
-        ("national", shares.get("national-council", 0.0)),
-        (f"{len(regional)} regions", sum(regional)),
-        ("notifications", shares.get("notifications", 0.0)),
-        (TANSU, shares.get(TANSU, 0.0)),
-        (POSTGRES, shares.get(POSTGRES, 0.0)),
-    ]
+    return _line(
+        shares,
+        [
+            ("national", shares.get("national-council", 0.0)),
+            (f"{len(regional)} regions", sum(regional)),
+            ("notifications", shares.get("notifications", 0.0)),
+        ],
+    )
+
+
+def one_service_summary(shares: dict[str, float], service: str) -> str:
+    """One line for a scenario that runs one service: it, the broker, the database, all."""
+    return _line(shares, [(service, shares.get(service, 0.0))])
+
+
+def _line(shares: dict[str, float], services: list[tuple[str, float]]) -> str:
+    parts = [*services, (TANSU, shares.get(TANSU, 0.0)), (POSTGRES, shares.get(POSTGRES, 0.0))]
     cores = os.cpu_count() or 1
     text = " · ".join(f"{label} {value:.0f}" for label, value in parts)
     return f"{text} · machine {shares.get(MACHINE, 0.0):.0f} of {cores * 100} %"

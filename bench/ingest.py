@@ -9,7 +9,8 @@ The same signed escalations, on the same broker, read three ways:
   through the inbox on PostgreSQL, emit the receipt downstream, commit the offset after.
 
 Rates are counted from the first applied row to the last, so consumer-group joins and
-process start do not count against anyone.
+process start do not count against anyone. While the national council applies, the CPU of
+the service, Tansu, PostgreSQL and the machine is read too: it says which of them limits it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.infra import RUN_DIR, broker, databases, escalations, produce, services, table_count
+from bench.cpu import CpuMeter
+from bench.infra import RUN_DIR, broker, databases, escalations, produce, stack, table_count
 from samverkan_shared.envelope import decode_event, from_kafka
 from samverkan_shared.registry import load_regions
 from samverkan_shared.topics import PARTITIONS, upstream
@@ -45,30 +47,8 @@ class IngestResult:
     naive: float
     service: float
 
-    def rows(self) -> list[tuple[str, str, str]]:
-        return [
-            ("ingest", "ceiling: raw aiokafka, decode only", f"{self.ceiling:,.0f} events/s"),
-            (
-                "ingest",
-                "naive: FastStream, 1 message per transaction",
-                f"{self.naive:,.0f} events/s",
-            ),
-            (
-                "ingest",
-                "national-council (verify, inbox, PostgreSQL)",
-                f"{self.service:,.0f} events/s",
-            ),
-            (
-                "ingest",
-                "national-council / ceiling (target ≥ 0.20)",
-                f"{self.service / self.ceiling:.2f}",
-            ),
-            (
-                "ingest",
-                "national-council / naive (target ≥ 10)",
-                f"{self.service / self.naive:.1f}x",
-            ),
-        ]
+    cpu: dict[str, float] = field(default_factory=dict)
+    """Percent of one core each part used while the national council applied the events."""
 
 
 def _topics() -> list[str]:
@@ -163,17 +143,20 @@ def run(n: int = 10_000) -> IngestResult:
         top = asyncio.run(ceiling(bootstrap, n))
         with databases(["naive", "national-council"]) as dbs:
             plain = asyncio.run(naive(bootstrap, dbs["naive"], n))
-            with services(
+            with stack(
                 ["national-council"],
                 bootstrap=bootstrap,
                 dbs=dbs,
                 keys=keys,
                 logs=RUN_DIR / "logs" / "ingest",
-            ):
+            ) as running:
+                meter = CpuMeter(running)
+                before = meter.read()
                 ours = asyncio.run(
                     _rate_of(dbs["national-council"], "SELECT count(*) FROM issues", n)
                 )
-    return IngestResult(n, top, plain, ours)
+                cpu = before.shares(meter.read())
+    return IngestResult(n, top, plain, ours, cpu)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ matplotlib.use("Agg")  # no display: files only
 import matplotlib.pyplot as plt
 from rich.table import Table
 
+from bench.cpu import one_service_summary
 from bench.footprint import StartResult
 from bench.ingest import IngestResult
 from bench.latency import ARRIVAL_WAIT, ASSESSMENT, ESCALATION, LatencyResult
@@ -82,6 +83,12 @@ class Results:
             ),
             ("ingest", "naive: FastStream, one message per transaction", f"{r.naive:,.0f}/s", ""),
             ("ingest", "national-council: verify, inbox, PostgreSQL", f"{r.service:,.0f}/s", ""),
+            (
+                "ingest",
+                "national-council: CPU while it applied (% of a core)",
+                one_service_summary(r.cpu, "national-council") if r.cpu else "not read",
+                "",
+            ),
             (
                 "ingest",
                 "national-council ÷ ceiling",
