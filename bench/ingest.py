@@ -19,7 +19,7 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ class IngestResult:
     naive: float
     service: float
 
-    cpu: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float]
     """Percent of one core each part used while the national council applied the events."""
 
 
@@ -165,12 +165,14 @@ def run(n: int = 10_000) -> IngestResult:
                 # From the first applied row, as the rate: the group join is not the work.
                 meter = CpuMeter(running)
                 start: list[CpuReading] = []
-                sql = "SELECT count(*) FROM issues"
-
-                def first() -> None:
-                    start.append(meter.read())
-
-                ours = asyncio.run(_rate_of(dbs["national-council"], sql, n, on_first=first))
+                ours = asyncio.run(
+                    _rate_of(
+                        dbs["national-council"],
+                        "SELECT count(*) FROM issues",
+                        n,
+                        on_first=lambda: start.append(meter.read()),
+                    )
+                )
                 cpu = start[0].shares(meter.read())
     return IngestResult(n, top, plain, ours, cpu)
 

@@ -86,7 +86,7 @@ class Results:
             (
                 "ingest",
                 "national-council: CPU while it applied (% of a core)",
-                one_service_summary(r.cpu, "national-council") if r.cpu else "not read",
+                one_service_summary(r.cpu, "national-council"),
                 "",
             ),
             (
