@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.publisher.producer import AioKafkaFastProducerImpl
 
 from samverkan_shared.broker_loss import forbid_topic_auto_creation, notice_returned_topics
 from samverkan_shared.consumer import EventConsumer
@@ -52,15 +54,32 @@ def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
 
 
 class BrokerSink:
-    """Publishes prepared records through the broker's producer."""
+    """Publishes prepared records through the broker's own aiokafka producer.
+
+    The records are already what goes on the wire (``to_kafka``: key, value, ``ce_*``
+    headers), so they go straight to the producer FastStream started and configured (acks,
+    idempotence, security). ``broker.publish`` would serialise the body again, turn the
+    headers into a dict and back, and add a correlation id made with ``uuid4`` to every
+    record: at ingest that was a fifth of the national council's event loop
+    (``python -m bench --only ingest``: 2,342/s through ``broker.publish``, 2,797/s direct).
+    """
 
     def __init__(self, broker: KafkaBroker) -> None:
         self.broker = broker
 
+    def _producer(self) -> AIOKafkaProducer:
+        # FastStream keeps the producer it started behind its publish command
+        # (faststream.kafka.publisher.state.RealProducer); before start it raises
+        # IncorrectState, as broker.publish would.
+        publisher = cast("AioKafkaFastProducerImpl", self.broker.config.producer)
+        return publisher._producer.producer
+
     async def send(self, topic: str, record: KafkaRecord) -> None:
         """Send one record and wait for the acknowledgement."""
-        headers = {k: v.decode() for k, v in record.headers}
-        await self.broker.publish(record.value, topic=topic, key=record.key, headers=headers)
+        future = await self._producer().send(
+            topic, value=record.value, key=record.key, headers=record.headers
+        )
+        await future
 
     async def send_all(self, records: Sequence[tuple[str, KafkaRecord]]) -> int:
         """Queue every record with the producer, then wait for the acknowledgements.
@@ -69,10 +88,10 @@ class BrokerSink:
         """
         pending: list[asyncio.Future[Any]] = []
         try:
+            producer = self._producer()
             for topic, record in records:
-                headers = {k: v.decode() for k, v in record.headers}
-                future = await self.broker.publish(
-                    record.value, topic=topic, key=record.key, headers=headers, no_confirm=True
+                future = await producer.send(
+                    topic, value=record.value, key=record.key, headers=record.headers
                 )
                 pending.append(future)
         except Exception as exc:  # the producer refused to queue: send what was queued
