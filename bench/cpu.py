@@ -18,7 +18,7 @@ from pathlib import Path
 
 from devstack.stack import Stack
 
-__all__ = ["CpuMeter", "CpuReading", "cpu_summary", "one_service_summary"]
+__all__ = ["CpuMeter", "CpuReading", "cpu_summary", "one_service_summary", "per_event_summary"]
 
 TICK = os.sysconf("SC_CLK_TCK")
 MACHINE = "machine"
@@ -102,6 +102,14 @@ def cpu_summary(shares: dict[str, float]) -> str:
 def one_service_summary(shares: dict[str, float], service: str) -> str:
     """One line for a scenario that runs one service: it, the broker, the database, all."""
     return _line(shares, [(service, shares.get(service, 0.0))])
+
+
+def per_event_summary(shares: dict[str, float], rate: float, service: str) -> str:
+    """The same parts as CPU time per event at ``rate`` events a second: the cost of each."""
+    cost = {name: 10_000 * share / rate for name, share in shares.items()}  # % → µs an event
+    parts = [(service, cost.get(service, 0.0)), (TANSU, cost.get(TANSU, 0.0))]
+    parts += [(POSTGRES, cost.get(POSTGRES, 0.0)), ("machine", cost.get(MACHINE, 0.0))]
+    return " · ".join(f"{label} {value:,.0f}" for label, value in parts) + " µs"
 
 
 def _line(shares: dict[str, float], services: list[tuple[str, float]]) -> str:

@@ -23,7 +23,7 @@ matplotlib.use("Agg")  # no display: files only
 import matplotlib.pyplot as plt
 from rich.table import Table
 
-from bench.cpu import one_service_summary
+from bench.cpu import one_service_summary, per_event_summary
 from bench.footprint import StartResult
 from bench.ingest import IngestResult
 from bench.latency import ARRIVAL_WAIT, ASSESSMENT, ESCALATION, LatencyResult
@@ -87,6 +87,12 @@ class Results:
                 "ingest",
                 "national-council: CPU while it applied (% of a core)",
                 one_service_summary(r.cpu, "national-council"),
+                "",
+            ),
+            (
+                "ingest",
+                "national-council: CPU per applied event",
+                per_event_summary(r.cpu, r.service, "national-council"),
                 "",
             ),
             (

@@ -126,9 +126,10 @@ async def eventually(
     deadline = asyncio.get_running_loop().time() + timeout
     last: Any = None
     while asyncio.get_running_loop().time() < deadline:
-        last = await probe()
-        if until(last):
-            return last
+        value = await probe()
+        if until(value):
+            return value
+        last = value
         await asyncio.sleep(0.1)
     raise AssertionError(f"{what} not reached in {timeout:.0f} s; last value: {last!r}")
 
