@@ -15,6 +15,7 @@ from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope, from_kafka, to_kafka
 from samverkan_shared.errors import Rejected
 from samverkan_shared.relay import OutboxRelay
+from samverkan_shared.signing import SignatureRejected
 from samverkan_shared.uow import Storage, UnitOfWork
 
 from .fakes import FakeRecord, ListSink, escalation
@@ -96,6 +97,27 @@ async def test_a_refused_event_is_dead_lettered_with_its_reason_and_rolled_back(
     consumer.handler = _handler(storage)
     await consumer.process(_record(env, 42))
     assert await _effects(storage) == 1
+
+
+async def test_a_forged_event_in_a_batch_is_dead_lettered_and_the_rest_applied(
+    storage: Storage,
+) -> None:
+    envelopes = [escalation() for _ in range(24)]
+    forged = envelopes[11]
+
+    def verify(env: Envelope) -> None:
+        if env.id == forged.id:
+            raise SignatureRejected("ce_signature: does not match the content")
+
+    sink = ListSink()
+    consumer = EventConsumer("test", storage, _handler(storage), sink, verify=verify)
+    await consumer.process_batch([_record(env, i) for i, env in enumerate(envelopes)])
+
+    assert await _effects(storage) == 23
+    [(topic, letter)] = sink.sent
+    assert topic == f"{TOPIC}.dlq"
+    assert dict(letter.headers)["dlq-reason"] == b"bad-signature"
+    assert from_kafka(letter.key, letter.value, letter.headers).id == forged.id
 
 
 async def test_the_dead_letter_waits_for_the_broker(storage: Storage) -> None:
