@@ -107,13 +107,16 @@ def one_service_summary(shares: dict[str, float], service: str) -> str:
 def per_event_summary(shares: dict[str, float], rate: float, service: str) -> str:
     """The same parts as CPU time per event at ``rate`` events a second: the cost of each."""
     cost = {name: 10_000 * share / rate for name, share in shares.items()}  # % → µs an event
-    parts = [(service, cost.get(service, 0.0)), (TANSU, cost.get(TANSU, 0.0))]
-    parts += [(POSTGRES, cost.get(POSTGRES, 0.0)), ("machine", cost.get(MACHINE, 0.0))]
+    parts = [*_parts(cost, [(service, cost.get(service, 0.0))]), ("machine", cost.get(MACHINE, 0))]
     return " · ".join(f"{label} {value:,.0f}" for label, value in parts) + " µs"
 
 
+def _parts(values: dict[str, float], services: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    return [*services, (TANSU, values.get(TANSU, 0.0)), (POSTGRES, values.get(POSTGRES, 0.0))]
+
+
 def _line(shares: dict[str, float], services: list[tuple[str, float]]) -> str:
-    parts = [*services, (TANSU, shares.get(TANSU, 0.0)), (POSTGRES, shares.get(POSTGRES, 0.0))]
+    parts = _parts(shares, services)
     cores = os.cpu_count() or 1
     text = " · ".join(f"{label} {value:.0f}" for label, value in parts)
     return f"{text} · machine {shares.get(MACHINE, 0.0):.0f} of {cores * 100} %"
