@@ -7,9 +7,9 @@ import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -21,6 +21,7 @@ from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.kafka_security import broker_security
 from samverkan_shared.logs import get_logger
 from samverkan_shared.pace import Pace
+from samverkan_shared.pipeline import BatchPipeline
 from samverkan_shared.settings import KafkaSettings
 from samverkan_shared.topics import TopicSpec
 
@@ -122,13 +123,15 @@ def subscribe(
     *,
     group_id: str,
     settings: KafkaSettings,
-) -> tuple[Any, Pace]:
+) -> tuple[Any, Pace, BatchPipeline]:
     """Register a subscriber that commits only after the consumer applied the records.
 
     AckPolicy.MANUAL: FastStream's default commits before the handler runs; ACK commits
-    even when it raised; NACK_ON_ERROR spins on a poison message. We ack ourselves, after
-    the batch (what ``getmany`` had buffered, up to ``kafka_batch_max_records``) is applied.
-    The returned ``Pace`` slows the subscriber's fetching when it is idle; run its ``run``.
+    even when it raised; NACK_ON_ERROR spins on a poison message. We commit ourselves, each
+    batch (what ``getmany`` had buffered, up to ``kafka_batch_max_records``) its own offsets
+    once it is applied, through a ``BatchPipeline`` that decodes the next batch meanwhile.
+    The returned ``Pace`` slows the subscriber's fetching when it is idle (run its ``run``);
+    the pipeline is closed before the broker stops.
     """
     subscriber = broker.subscriber(
         *topics,
@@ -161,13 +164,24 @@ def subscribe(
         idle_after=settings.kafka_idle_after_ms / 1000,
     )
 
+    pipeline = BatchPipeline(consumer)
+
     @subscriber
     async def handle(msg: KafkaMessage) -> None:
         pace.busy()
-        await consumer.process_batch(msg.raw_message)
-        await msg.ack()
+        # The consumer that fetched the batch commits it, even if it was re-created since.
+        kafka_consumer = cast("AIOKafkaConsumer", msg.consumer)
 
-    return subscriber, pace
+        async def commit(offsets: dict[TopicPartition, int]) -> None:
+            try:
+                await kafka_consumer.commit(offsets)
+            except KafkaError as exc:  # partitions moved on: their next reader gets the
+                # batch again and the inbox absorbs it (applied once, as after a crash)
+                log.warning("offsets not committed", consumer=consumer.name, error=repr(exc))
+
+        await pipeline.take(msg.raw_message, commit)
+
+    return subscriber, pace, pipeline
 
 
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]:

@@ -23,6 +23,7 @@ from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
 from samverkan_shared.logs import get_logger
 from samverkan_shared.metrics import kafka_lag, metrics_router
 from samverkan_shared.migrations import upgrade
+from samverkan_shared.pipeline import BatchPipeline
 from samverkan_shared.relay import OutboxRelay
 from samverkan_shared.resend import install_recovery
 from samverkan_shared.settings import ServiceSettings
@@ -47,6 +48,7 @@ class Runtime:
     relay: OutboxRelay = field(init=False)
     consumers: list[tuple[EventConsumer, Any]] = field(default_factory=list)
     workers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    pipelines: list[BatchPipeline] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -80,10 +82,11 @@ class Runtime:
         consumer = EventConsumer(
             group_id, self.storage, handler, self.sink, verify=verify, on_dead_letter=on_dead_letter
         )
-        subscriber, pace = subscribe(
+        subscriber, pace, pipeline = subscribe(
             self.broker, consumer, list(topics), group_id=group_id, settings=self.settings
         )
         self.consumers.append((consumer, subscriber))
+        self.pipelines.append(pipeline)
         self.workers.append(pace.run)
         return consumer
 
@@ -105,6 +108,8 @@ class Runtime:
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            # Each consumer's last batch commits (its transaction and its offsets) first.
+            await asyncio.gather(*(pipeline.close() for pipeline in self.pipelines))
             await self.broker.stop()
             await self.storage.engine.dispose()
             log.info("service stopped")
