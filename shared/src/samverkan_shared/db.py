@@ -92,6 +92,9 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
     """
     if not rows:
         return
+    if len(rows) == 1:  # one execution, not an executemany of one
+        await conn.execute(table.insert(), rows[0])
+        return
     columns = tuple(rows[0])
     if (
         conn.dialect.name != "postgresql"
@@ -178,21 +181,33 @@ async def upsert_increments(
 
     Returns (key, new counter) per key. The rows go in key order, so concurrent statements
     lock the counters in one order and never wait for each other in a circle. One key (a
-    region's escalation: one topic) takes a statement SQLAlchemy compiles once and caches;
-    a multi-row VALUES is compiled on every call (its cache key is "no key").
+    region's escalation: one topic) takes a statement built once per table (``_one_upsert``);
+    a multi-row VALUES is built and compiled on every call (its cache key is "no key").
     """
-    insert = _dialect_insert(conn, table)
     if len(amounts) == 1:
         [(only, amount)] = amounts.items()
-        stmt = insert.values({key: bindparam("u_key"), counter: bindparam("u_amount")})
-        params: dict[str, Any] = {"u_key": only, "u_amount": amount}
+        stmt = _one_upsert(table, key, counter, conn.dialect.name)
+        rows = await conn.execute(stmt, {"u_key": only, "u_amount": amount})
     else:
-        stmt = insert.values([{key: k, counter: n} for k, n in sorted(amounts.items())])
-        params = {}
-    stmt = stmt.on_conflict_do_update(
+        insert = _dialect_insert(conn, table)
+        many = insert.values([{key: k, counter: n} for k, n in sorted(amounts.items())])
+        rows = await conn.execute(_on_conflict_add(many, table, key, counter))
+    return [(k, int(n)) for k, n in rows]
+
+
+@cache
+def _one_upsert(table: Table, key: str, counter: str, dialect: str) -> Any:
+    """The one-key upsert, built once: building it (its ``excluded`` alias, its bound
+    values) took a tenth of a regional escalation's request in py-spy."""
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    one = insert.values({key: bindparam("u_key"), counter: bindparam("u_amount")})
+    return _on_conflict_add(one, table, key, counter)
+
+
+def _on_conflict_add(stmt: Any, table: Table, key: str, counter: str) -> Any:
+    return stmt.on_conflict_do_update(
         index_elements=[key], set_={counter: table.c[counter] + stmt.excluded[counter]}
     ).returning(table.c[key], table.c[counter])
-    return [(k, int(n)) for k, n in await conn.execute(stmt, params)]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

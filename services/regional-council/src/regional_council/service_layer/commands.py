@@ -144,7 +144,7 @@ class RegionalCommands:
         issue = await self._new_row(uow, new)
         LIFECYCLE.check(RegionalState.OPEN, RegionalState.ESCALATED)
         row = {**issue, **self._escalation(uow, issue, esc), "state": RegionalState.ESCALATED.value}
-        await uow.conn.execute(issues.insert().values(**row))
+        await uow.conn.execute(issues.insert(), row)  # a cached statement, the row bound
         return row
 
     def _escalation(self, uow: UnitOfWork, issue: dict[str, Any], esc: Escalation) -> Issue:
