@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from samverkan_shared.drain import DrainLoop
 from samverkan_shared.envelope import KafkaRecord
@@ -49,6 +49,20 @@ class OutboxRelay:
         self.source: str | None = None
         self.loop = DrainLoop("outbox relay", self.drain_once, idle_poll, batch=batch_size)
         storage.on_commit.append(self.loop.wake)
+        # Built once: the relay drains after nearly every commit, and building these two
+        # statements each time was a third of its CPU in a region under load (py-spy).
+        ob = storage.outbox
+        self._unsent = (
+            select(ob.c.id, ob.c.topic, ob.c.key, ob.c.value, ob.c.headers)
+            .where(ob.c.sent_at.is_(None))
+            .order_by(ob.c.id)
+            .limit(batch_size)
+        )
+        self._mark_sent = (
+            update(ob)
+            .where(ob.c.id.in_(bindparam("ids", expanding=True)))
+            .values(sent_at=bindparam("at"))
+        )
 
     async def run(self) -> None:
         """Drain forever; a broker outage backs off and retries, nothing is marked sent."""
@@ -56,16 +70,12 @@ class OutboxRelay:
 
     async def drain_once(self) -> int:
         """Publish one batch of unsent rows in id order; returns how many were sent."""
-        ob = self.storage.outbox
         async with self.storage.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(ob.c.id, ob.c.topic, ob.c.key, ob.c.value, ob.c.headers)
-                    .where(ob.c.sent_at.is_(None))
-                    .order_by(ob.c.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
+            # Each statement on its own: nothing here needs the two in one transaction (a row
+            # marked sent was acknowledged), and BEGIN and COMMIT were two more round trips on
+            # every drain, with a transaction left open while the broker acknowledged.
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            rows = (await conn.execute(self._unsent)).all()
             if not rows:
                 return 0
             batch = [
@@ -80,12 +90,8 @@ class OutboxRelay:
             # sent again by the next drain (a consumer's inbox absorbs a repeat).
             done = await self.sink.send_all(batch)
             if done:
-                await conn.execute(
-                    update(ob)
-                    .where(ob.c.id.in_([row.id for row in rows[:done]]))
-                    .values(sent_at=datetime.now(UTC))
-                )
-                await conn.commit()
+                sent = [row.id for row in rows[:done]]
+                await conn.execute(self._mark_sent, {"ids": sent, "at": datetime.now(UTC)})
                 self.published += done
                 for topic, _ in batch[:done]:
                     PUBLISHED.labels(topic).inc()
