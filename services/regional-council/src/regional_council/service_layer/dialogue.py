@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from regional_council.adapters import repository as repo
 from regional_council.adapters.tables import (
@@ -43,6 +43,19 @@ _NATIONAL_STATE: dict[type[Event], str] = {
     EscalationDeclined: "declined",
     IssueClosed: "closed",
 }
+
+# Every escalation gets a receipt: its statement is built once, not for each receipt.
+_RECEIPT = (
+    update(issues)
+    .where(issues.c.region == bindparam("b_region"), issues.c.id == bindparam("b_id"))
+    .values(
+        national_reference=bindparam("b_reference"),
+        acknowledge_by=bindparam("b_acknowledge_by"),
+        answer_by=bindparam("b_answer_by"),
+        national_state=_NATIONAL_STATE[EscalationReceived],
+        updated_at=bindparam("b_updated_at"),
+    )
+)
 
 
 class DownstreamHandler:
@@ -119,15 +132,15 @@ class DownstreamHandler:
     async def _received(self, uow: UnitOfWork, event: EscalationReceived) -> None:
         # One statement, national state included: every escalation gets this receipt.
         done = await uow.conn.execute(
-            update(issues)
-            .where(issues.c.region == self.region, issues.c.id == str(event.issue_id))
-            .values(
-                national_reference=str(event.national_reference),
-                acknowledge_by=event.acknowledge_by,
-                answer_by=event.answer_by,
-                national_state=_NATIONAL_STATE[EscalationReceived],
-                updated_at=repo.now(),
-            )
+            _RECEIPT,
+            {
+                "b_region": self.region,
+                "b_id": str(event.issue_id),
+                "b_reference": str(event.national_reference),
+                "b_acknowledge_by": event.acknowledge_by,
+                "b_answer_by": event.answer_by,
+                "b_updated_at": repo.now(),
+            },
         )
         if not done.rowcount:
             raise NotFound(f"issue {event.issue_id} not found")
