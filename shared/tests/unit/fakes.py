@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from sqlalchemy import func, select
+
 from samverkan_shared.contracts import IssueEscalated
 from samverkan_shared.envelope import Envelope, KafkaRecord, region_source
+from samverkan_shared.uow import Storage
 
-__all__ = ["FakeRecord", "ListSink", "escalation"]
+__all__ = ["FakeRecord", "ListSink", "effects_count", "escalation"]
 
 
 def escalation() -> Envelope:
@@ -65,3 +68,10 @@ class FakeRecord:
     key: bytes | None
     value: bytes | None
     headers: list[tuple[str, bytes]]
+
+
+async def effects_count(storage: Storage) -> int:
+    """Rows in the ``effects`` table the test handlers fill (``conftest.storage``)."""
+    async with storage.engine.connect() as conn:
+        table = storage.metadata.tables["effects"]
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())

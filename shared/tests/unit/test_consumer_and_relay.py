@@ -3,50 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, func, select
 
 from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.contracts import Event
-from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope, from_kafka, to_kafka
 from samverkan_shared.errors import Rejected
 from samverkan_shared.relay import OutboxRelay
 from samverkan_shared.signing import SignatureRejected
 from samverkan_shared.uow import Storage, UnitOfWork
 
-from .fakes import FakeRecord, ListSink, escalation
+from .fakes import FakeRecord, ListSink, effects_count, escalation
 
 TOPIC = "samverkan.norra.upstream"
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    metadata = MetaData()
-    Table("effects", metadata, Column("event_id", String(64), primary_key=True))
-    store = Storage(make_engine(f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}"), metadata)
-    await store.create_schema()
-    yield store
-    await store.engine.dispose()
 
 
 def _record(env: Envelope, offset: int = 0) -> FakeRecord:
     rec = to_kafka(env)
     return FakeRecord(TOPIC, 0, offset, rec.key, rec.value, rec.headers)
-
-
-async def _effects(storage: Storage) -> int:
-    async with storage.engine.connect() as conn:
-        return int(
-            (
-                await conn.execute(
-                    select(func.count()).select_from(storage.metadata.tables["effects"])
-                )
-            ).scalar_one()
-        )
 
 
 def _handler(storage: Storage, failures: list[Exception] | None = None):  # type: ignore[no-untyped-def]
@@ -63,7 +38,7 @@ async def test_a_redelivered_event_has_one_effect(storage: Storage) -> None:
     env = escalation()
     await consumer.process(_record(env, 0))
     await consumer.process(_record(env, 1))
-    assert await _effects(storage) == 1
+    assert await effects_count(storage) == 1
     assert (consumer.outcome.applied, consumer.outcome.duplicates) == (1, 1)
 
 
@@ -73,7 +48,7 @@ async def test_a_transient_failure_is_retried_and_applied_once(storage: Storage)
         "test", storage, _handler(storage, failures), ListSink(), max_backoff=0.01
     )
     await consumer.process(_record(escalation()))
-    assert await _effects(storage) == 1
+    assert await effects_count(storage) == 1
     assert consumer.outcome.retries == 2
     assert consumer.outcome.dead_lettered == 0
 
@@ -92,11 +67,11 @@ async def test_a_refused_event_is_dead_lettered_with_its_reason_and_rolled_back(
     assert headers["dlq-error"] == b"no such issue"
     assert headers["dlq-offset"] == b"41"
     assert from_kafka(letter.key, letter.value, letter.headers).id == env.id  # replayable as is
-    assert await _effects(storage) == 0
+    assert await effects_count(storage) == 0
     # The inbox row was rolled back with the effect: a replay after a fix is applied.
     consumer.handler = _handler(storage)
     await consumer.process(_record(env, 42))
-    assert await _effects(storage) == 1
+    assert await effects_count(storage) == 1
 
 
 async def test_a_forged_event_in_a_batch_is_dead_lettered_and_the_rest_applied(
@@ -113,7 +88,7 @@ async def test_a_forged_event_in_a_batch_is_dead_lettered_and_the_rest_applied(
     consumer = EventConsumer("test", storage, _handler(storage), sink, verify=verify)
     await consumer.process_batch([_record(env, i) for i, env in enumerate(envelopes)])
 
-    assert await _effects(storage) == 23
+    assert await effects_count(storage) == 23
     [(topic, letter)] = sink.sent
     assert topic == f"{TOPIC}.dlq"
     assert dict(letter.headers)["dlq-reason"] == b"bad-signature"

@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
-import pytest
 from aiokafka import TopicPartition
-from sqlalchemy import Column, MetaData, String, Table, func, select
 
 from samverkan_shared.batching import Decoded
 from samverkan_shared.consumer import EventConsumer, IncomingRecord
 from samverkan_shared.contracts import Event
-from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope, to_kafka
 from samverkan_shared.pipeline import BatchPipeline
 from samverkan_shared.uow import Storage, UnitOfWork
 
-from .fakes import FakeRecord, ListSink, escalation
+from .fakes import FakeRecord, ListSink, effects_count, escalation
 
 TOPIC = "samverkan.norra.upstream"
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    metadata = MetaData()
-    Table("effects", metadata, Column("event_id", String(64), primary_key=True))
-    store = Storage(make_engine(f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}"), metadata)
-    await store.create_schema()
-    yield store
-    await store.engine.dispose()
 
 
 def _batch(partition_offsets: list[tuple[int, int]]) -> list[FakeRecord]:
@@ -39,12 +25,6 @@ def _batch(partition_offsets: list[tuple[int, int]]) -> list[FakeRecord]:
         rec = to_kafka(escalation())
         out.append(FakeRecord(TOPIC, partition, offset, rec.key, rec.value, rec.headers))
     return out
-
-
-async def _effects(storage: Storage) -> int:
-    async with storage.engine.connect() as conn:
-        table = storage.metadata.tables["effects"]
-        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
 
 
 class Recorder:
@@ -92,12 +72,12 @@ async def test_the_next_batch_is_decoded_while_one_is_applied_and_commits_after_
     await asyncio.wait_for(seen.two_decoded.wait(), 5)
     # The second batch is decoded; the first is neither applied nor committed yet, and the
     # second waits for it.
-    assert (await _effects(storage), seen.commits, taking.done()) == (0, [], False)
+    assert (await effects_count(storage), seen.commits, taking.done()) == (0, [], False)
 
     gate.set()
     await taking
     assert seen.commits == [{TopicPartition(TOPIC, 0): 12, TopicPartition(TOPIC, 1): 6}]
-    assert await _effects(storage) == 4
+    assert await effects_count(storage) == 4
 
     await pipeline.close()  # waits for the second batch: applied, then committed
     assert seen.commits[1] == {
@@ -105,7 +85,7 @@ async def test_the_next_batch_is_decoded_while_one_is_applied_and_commits_after_
         TopicPartition(TOPIC, 1): 7,
         TopicPartition(TOPIC, 2): 1,
     }
-    assert await _effects(storage) == 7
+    assert await effects_count(storage) == 7
 
 
 async def test_a_batch_after_close_is_neither_applied_nor_committed(storage: Storage) -> None:
@@ -122,4 +102,4 @@ async def test_a_batch_after_close_is_neither_applied_nor_committed(storage: Sto
     await pipeline.take(_batch([(0, 2)]), seen.commit)  # the broker stopping meanwhile
 
     assert seen.commits == [{TopicPartition(TOPIC, 0): 2}]
-    assert await _effects(storage) == 2
+    assert await effects_count(storage) == 2
