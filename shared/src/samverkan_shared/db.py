@@ -71,11 +71,19 @@ async def insert_ignore_many(
     """
     if not rows:
         return []
-    stmt = _dialect_insert(conn, table).on_conflict_do_nothing()
+    stmt = _insert_ignore(table, conn.dialect.name, returning)
     if not returning:
         await conn.execute(stmt, list(rows))
         return []
-    return [tuple(r) for r in await conn.execute(stmt.returning(*returning), list(rows))]
+    return [tuple(r) for r in await conn.execute(stmt, list(rows))]
+
+
+@cache
+def _insert_ignore(table: Table, dialect: str, returning: tuple[Column[Any], ...]) -> Any:
+    """Built once per table: every consumer batch runs it for its inbox rows."""
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = insert.on_conflict_do_nothing()
+    return stmt.returning(*returning) if returning else stmt
 
 
 COPY_FROM = 16
