@@ -2,7 +2,7 @@
 
 Read from ``/proc``: user + system time of every process, a service's summed over its process
 group (as its RSS is), Tansu by its command line, PostgreSQL as every process of the
-``postgres`` user, and the whole machine's busy time from ``/proc/stat`` (the kernel's
+``postgres`` user (with the time of the backends that ended, which the postmaster keeps), and the whole machine's busy time from ``/proc/stat`` (the kernel's
 loopback networking included, time stolen by the hypervisor not). Shares are percent
 of one core; the machine has ``os.cpu_count()`` of them, so a share of the machine near that
 many hundred percent means the run was waiting for CPU, not for anything else.
@@ -77,6 +77,10 @@ class CpuMeter:
                         name = TANSU
                     elif entry.stat().st_uid == self.postgres_uid:
                         name = POSTGRES
+                        # A backend that exits takes its time with it; the postmaster reaps
+                        # it and keeps that time as its children's (without it a run whose
+                        # connections closed read less than none: "PostgreSQL -7").
+                        used += (int(stat[13]) + int(stat[14])) / TICK
                     else:
                         continue
             except (OSError, IndexError, ValueError):
