@@ -47,9 +47,8 @@ from samverkan_shared.sequence import (
     held_sequences,
     hold,
     is_sequenced,
+    positions_of_consumer,
     progress_of,
-    progress_of_consumer,
-    streams_holding,
     take_held,
 )
 from samverkan_shared.statemachine import Conflict, NotFound
@@ -200,9 +199,12 @@ class EventConsumer:
         async with self.storage.unit_of_work() as uow:
             s = self.storage
             streams = {item.stream for item in items if item.stream is not None}
-            # Two queries for the whole batch, however many sources it heard from.
-            known = await progress_of_consumer(uow.conn, s.progress, self.name) if streams else {}
-            holding = await streams_holding(uow.conn, s.held, self.name) if streams else set()
+            # One query for the whole batch, however many sources it heard from.
+            known, holding = (
+                await positions_of_consumer(uow.conn, s.progress, s.held, self.name)
+                if streams
+                else ({}, set())
+            )
             before = {stream: known.get(stream, 0) for stream in streams}
             waiting, capped = await self._held_in(uow, before, items, holding)
             plan = plan_batch(items + waiting, before)

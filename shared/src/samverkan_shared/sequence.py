@@ -38,10 +38,12 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from samverkan_shared.db import UTCDateTime, insert_ignore
 from samverkan_shared.topics import downstream, region_of_topic, upstream
@@ -62,9 +64,8 @@ __all__ = [
     "held_sequences",
     "hold",
     "is_sequenced",
+    "positions_of_consumer",
     "progress_of",
-    "progress_of_consumer",
-    "streams_holding",
     "take_held",
 ]
 
@@ -165,32 +166,37 @@ async def progress_of(conn: AsyncConnection, progress: Table, stream: Stream) ->
     return int(value or 0)
 
 
-async def progress_of_consumer(
-    conn: AsyncConnection, progress: Table, consumer: str
-) -> dict[Stream, int]:
-    """Every stream's progress of one consumer, in one query (a batch reads them together)."""
-    rows = await conn.execute(_progress_of_consumer(progress), {"b_consumer": consumer})
-    return {Stream(consumer, source, topic): int(applied) for source, topic, applied in rows}
+async def positions_of_consumer(
+    conn: AsyncConnection, progress: Table, held: Table, consumer: str
+) -> tuple[dict[Stream, int], set[Stream]]:
+    """Every stream's progress of one consumer, and the streams holding events (usually
+    none): what a batch needs to know first, in one round trip."""
+    rows = await conn.execute(_positions(progress, held), {"b_consumer": consumer})
+    known: dict[Stream, int] = {}
+    holding: set[Stream] = set()
+    for source, topic, applied, is_held in rows:
+        if is_held:
+            holding.add(Stream(consumer, source, topic))
+        else:
+            known[Stream(consumer, source, topic)] = int(applied)
+    return known, holding
 
 
-async def streams_holding(conn: AsyncConnection, held: Table, consumer: str) -> set[Stream]:
-    """The streams of one consumer with any event held (usually none), in one query."""
-    rows = await conn.execute(_streams_holding(held), {"b_consumer": consumer})
-    return {Stream(consumer, source, topic) for source, topic in rows}
-
-
-# Every batch of every consumer runs these three: built once per table, not per batch (in a
+# Every batch of every consumer runs these two: built once per table, not per batch (in a
 # batch of one record, building them was a sixth of its CPU).
 @cache
-def _progress_of_consumer(progress: Table) -> Any:
-    c = progress.c
-    return select(c.source, c.topic, c.applied).where(c.consumer == bindparam("b_consumer"))
-
-
-@cache
-def _streams_holding(held: Table) -> Any:
-    c = held.c
-    return select(c.source, c.topic).where(c.consumer == bindparam("b_consumer")).distinct()
+def _positions(progress: Table, held: Table) -> Any:
+    p, h = progress.c, held.c
+    mine: BindParameter[str] = bindparam("b_consumer")
+    applied = select(p.source, p.topic, p.applied, literal(False).label("held")).where(
+        p.consumer == mine
+    )
+    holding = (
+        select(h.source, h.topic, literal(0).label("applied"), literal(True).label("held"))
+        .where(h.consumer == mine)
+        .distinct()
+    )
+    return union_all(applied, holding)
 
 
 @cache
