@@ -146,7 +146,7 @@ def subscribe(
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         # aiokafka's defaults (50 MiB a fetch, 1 MiB a partition) let a consumer behind a
         # backlog buffer tens of MiB of records it will not apply for seconds; a batch is
-        # at most kafka_batch_max_records (~0.5 MiB of escalations).
+        # at most kafka_batch_max_records (~0.25 MiB of escalations).
         fetch_max_bytes=settings.kafka_fetch_max_bytes,
         max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
         batch=True,
