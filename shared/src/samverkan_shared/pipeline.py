@@ -50,7 +50,7 @@ class BatchPipeline:
 
     async def take(self, records: Sequence[IncomingRecord], commit: Commit) -> None:
         """Decode this batch now; returns once the batch before it is applied and committed,
-        and this one's transaction has started."""
+        with this one handed to a task that applies it (and then commits its offsets)."""
         if self._closing:  # neither applied nor committed: read again after the restart
             return
         decoded = await self.consumer.decode_batch(records)
