@@ -2,8 +2,9 @@
 
 Read from ``/proc``: user + system time of every process, a service's summed over its process
 group (as its RSS is), Tansu by its command line, PostgreSQL as every process of the
-``postgres`` user (with the time of the backends that ended, which the postmaster keeps), and the whole machine's busy time from ``/proc/stat`` (the kernel's
-loopback networking included, time stolen by the hypervisor not). Shares are percent
+``postgres`` user (with the time of the backends that ended, which the postmaster keeps),
+and the whole machine's busy time from ``/proc/stat`` (the kernel's loopback networking
+included, time stolen by the hypervisor not). Shares are percent
 of one core; the machine has ``os.cpu_count()`` of them, so a share of the machine near that
 many hundred percent means the run was waiting for CPU, not for anything else.
 """

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 __all__ = [
     "COPY_FROM",
     "UTCDateTime",
+    "autocommit",
     "insert_ignore",
     "insert_ignore_many",
     "insert_many",
@@ -48,15 +50,27 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Async
     return engine
 
 
-def _dialect_insert(conn: AsyncConnection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+@contextlib.asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection whose statements each commit on their own.
+
+    For work that needs no transaction (the relay's read and mark, the API-key check): BEGIN
+    and COMMIT around it are two more round trips, and a transaction left open while the
+    caller waits on something else. SQLAlchemy resets the level when the connection returns
+    to the pool.
+    """
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def insert_ignore(conn: AsyncConnection, table: Table, **values: Any) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING, for either backend."""
-    return _dialect_insert(conn, table).values(**values).on_conflict_do_nothing()  # type: ignore[no-any-return]
+    return _dialect_insert(conn.dialect.name, table).values(**values).on_conflict_do_nothing()  # type: ignore[no-any-return]
 
 
 async def insert_ignore_many(
@@ -81,8 +95,7 @@ async def insert_ignore_many(
 @cache
 def _insert_ignore(table: Table, dialect: str, returning: tuple[Column[Any], ...]) -> Any:
     """Built once per table: every consumer batch runs it for its inbox rows."""
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    stmt = insert.on_conflict_do_nothing()
+    stmt = _dialect_insert(dialect, table).on_conflict_do_nothing()
     return stmt.returning(*returning) if returning else stmt
 
 
@@ -197,7 +210,7 @@ async def upsert_increments(
         stmt = _one_upsert(table, key, counter, conn.dialect.name)
         rows = await conn.execute(stmt, {"u_key": only, "u_amount": amount})
     else:
-        insert = _dialect_insert(conn, table)
+        insert = _dialect_insert(conn.dialect.name, table)
         many = insert.values([{key: k, counter: n} for k, n in sorted(amounts.items())])
         rows = await conn.execute(_on_conflict_add(many, table, key, counter))
     return [(k, int(n)) for k, n in rows]
@@ -207,8 +220,9 @@ async def upsert_increments(
 def _one_upsert(table: Table, key: str, counter: str, dialect: str) -> Any:
     """The one-key upsert, built once: building it (its ``excluded`` alias, its bound
     values) took a tenth of a regional escalation's request in py-spy."""
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    one = insert.values({key: bindparam("u_key"), counter: bindparam("u_amount")})
+    one = _dialect_insert(dialect, table).values(
+        {key: bindparam("u_key"), counter: bindparam("u_amount")}
+    )
     return _on_conflict_add(one, table, key, counter)
 
 

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sqlalchemy import bindparam, func, select, update
 
+from samverkan_shared.db import autocommit
 from samverkan_shared.drain import DrainLoop
 from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.metrics import PUBLISHED
@@ -43,7 +44,6 @@ class OutboxRelay:
     ) -> None:
         self.storage = storage
         self.sink = sink
-        self.batch_size = batch_size
         self.idle_poll = idle_poll
         self.published = 0
         self.source: str | None = None
@@ -70,11 +70,8 @@ class OutboxRelay:
 
     async def drain_once(self) -> int:
         """Publish one batch of unsent rows in id order; returns how many were sent."""
-        async with self.storage.engine.connect() as conn:
-            # Each statement on its own: nothing here needs the two in one transaction (a row
-            # marked sent was acknowledged), and BEGIN and COMMIT were two more round trips on
-            # every drain, with a transaction left open while the broker acknowledged.
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        # No transaction: a row marked sent was acknowledged, whatever happens to the rest.
+        async with autocommit(self.storage.engine) as conn:
             rows = (await conn.execute(self._unsent)).all()
             if not rows:
                 return 0

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from regional_council.adapters.tables import api_keys
+from samverkan_shared.db import autocommit
 from samverkan_shared.statemachine import NotFound
 
 __all__ = ["ApiKeys"]
@@ -73,13 +74,11 @@ class ApiKeys:
     async def principal(self, key: str) -> str | None:
         """``key:<id>`` for a live key of this region; None for anything else.
 
-        Read on every request (a revoked key stops at once, in every process), as one
-        statement outside a transaction: BEGIN and COMMIT around it were two more round
-        trips per request, and the use it records needs no transaction either.
+        Read on every request (a revoked key stops at once, in every process), outside a
+        transaction: neither the check nor the use it records needs one.
         """
         now = datetime.now(UTC)
-        async with self.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        async with autocommit(self.engine) as conn:
             row = (
                 await conn.execute(_LIVE_KEY, {"b_hash": _hash(key), "b_region": self.region})
             ).first()
