@@ -34,7 +34,7 @@ from bench.cpu import CpuMeter, CpuReading
 from bench.infra import RUN_DIR, broker, databases, escalations, produce, stack, table_count
 from samverkan_shared.envelope import decode_event, from_kafka
 from samverkan_shared.registry import load_regions
-from samverkan_shared.topics import PARTITIONS, upstream
+from samverkan_shared.topics import DIALOGUE_PARTITIONS, upstream
 
 __all__ = ["IngestResult", "run"]
 
@@ -61,7 +61,7 @@ async def ceiling(bootstrap: str, n: int) -> float:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = [TopicPartition(t, p) for t in _topics() for p in range(PARTITIONS)]
+        parts = [TopicPartition(t, p) for t in _topics() for p in range(DIALOGUE_PARTITIONS)]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         seen, first = 0, 0.0

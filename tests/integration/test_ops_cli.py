@@ -12,7 +12,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from devstack.broker import Tansu, free_port
-from samverkan_shared.topics import all_topics, upstream
+from samverkan_shared.topics import all_topics, intake
 from tests.conftest import Network
 
 SAMVERKAN = str(Path(sys.executable).parent / "samverkan")
@@ -63,7 +63,7 @@ async def _create(bootstrap: str, topic: NewTopic) -> dict[str, int]:
 
 def test_topics_apply_creates_the_registry_then_changes_nothing(empty_broker: str) -> None:
     # One topic exists already, wrongly: one partition and a one-second retention.
-    drifted = upstream("norra")
+    drifted = intake("norra")  # three partitions wanted
     asyncio.run(
         _create(empty_broker, NewTopic(drifted, 1, 1, topic_configs={"retention.ms": "1000"}))
     )
