@@ -10,6 +10,7 @@ from typing import Any, cast
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.partitioner import DefaultPartitioner
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -25,11 +26,33 @@ from samverkan_shared.pipeline import BatchPipeline
 from samverkan_shared.settings import KafkaSettings
 from samverkan_shared.topics import TopicSpec
 
-__all__ = ["BrokerSink", "build_broker", "commit_violations", "ensure_topics", "subscribe"]
+__all__ = [
+    "BrokerSink",
+    "KeyPartitioner",
+    "build_broker",
+    "commit_violations",
+    "ensure_topics",
+    "subscribe",
+]
 
 METADATA_MAX_AGE_MS = 5_000
 
 log = get_logger(__name__)
+
+
+class KeyPartitioner(DefaultPartitioner):
+    """aiokafka's partitioner (murmur2 of the key, as the Java client), which a topic of one
+    partition skips.
+
+    aiokafka hashes every key in Python, even when there is only one partition to choose; the
+    dialogue topics have one (``topics.DIALOGUE_PARTITIONS``), and the hash was a fifth of the
+    national council's relay (py-spy, README seventh round).
+    """
+
+    def __call__(self, key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+        if len(all_partitions) == 1:
+            return all_partitions[0]
+        return int(super().__call__(key, all_partitions, available))
 
 
 def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
@@ -45,6 +68,7 @@ def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
         client_id=client_id,
         acks="all",
         enable_idempotence=settings.kafka_idempotent_producer,
+        partitioner=KeyPartitioner(),
         security=broker_security(settings),
         # Metadata at most 5 s old (aiokafka's default is 5 min): a consumer that joined its
         # group while a topic was missing (a broker that lost its topics, recreated a moment
