@@ -56,7 +56,8 @@ issues = Table(
     "issues",
     metadata,
     Column("id", String(36), primary_key=True),  # the national reference
-    Column("region", String(40), nullable=False, index=True),
+    # region and state have no index of their own: the wider indexes below begin with them.
+    Column("region", String(40), nullable=False),
     Column("regional_issue_id", String(36), nullable=False),
     Column("title", String(200), nullable=False),
     Column("summary", Text, nullable=False),
@@ -66,7 +67,7 @@ issues = Table(
     Column("urgency", String(16), nullable=False),
     Column("affected_actor_types", JSON, nullable=False),
     Column("requested_outcome", Text, nullable=False),
-    Column("state", String(32), nullable=False, index=True),
+    Column("state", String(32), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Column("acknowledge_by", UTCDateTime, nullable=False),
     Column("answer_by", UTCDateTime, nullable=False),
