@@ -40,7 +40,7 @@ METADATA_MAX_AGE_MS = 5_000
 log = get_logger(__name__)
 
 
-class KeyPartitioner(DefaultPartitioner):
+class KeyPartitioner:
     """aiokafka's partitioner (murmur2 of the key, as the Java client), which a topic of one
     partition skips.
 
@@ -49,10 +49,13 @@ class KeyPartitioner(DefaultPartitioner):
     national council's relay (py-spy, README seventh round).
     """
 
+    def __init__(self) -> None:
+        self._by_hash = DefaultPartitioner()
+
     def __call__(self, key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
         if len(all_partitions) == 1:
             return all_partitions[0]
-        return int(super().__call__(key, all_partitions, available))
+        return int(self._by_hash(key, all_partitions, available))
 
 
 def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
