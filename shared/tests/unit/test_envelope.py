@@ -78,6 +78,20 @@ def test_contract_violation_names_the_field() -> None:
         decode_event(replace(env, data=json.dumps(data).encode()))
 
 
+def test_data_that_is_not_json_is_a_contract_violation_on_data() -> None:
+    env = Envelope.wrap(escalation(), region_source("norra"))
+    with pytest.raises(ContractViolation, match="not JSON") as raised:
+        decode_event(replace(env, data=b'{"title": "cut off'))
+    assert raised.value.problems[0][0] == "data"
+
+
+def test_data_that_is_json_but_not_an_object_names_data() -> None:
+    env = Envelope.wrap(escalation(), region_source("norra"))
+    with pytest.raises(ContractViolation) as raised:
+        decode_event(replace(env, data=b"[1, 2]"))
+    assert [field for field, _ in raised.value.problems] == ["data"]
+
+
 def test_unknown_fields_are_tolerated_on_the_way_in() -> None:
     env = Envelope.wrap(escalation(), region_source("norra"))
     data = json.loads(env.data) | {"added_in_v1_1": "ignored"}
