@@ -6,6 +6,7 @@ when a consumer lost some (``samverkan_shared.resend``).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -90,8 +91,10 @@ class OutboxRelay:
                 sent = [row.id for row in rows[:done]]
                 await conn.execute(self._mark_sent, {"ids": sent, "at": datetime.now(UTC)})
                 self.published += done
-                for topic, _ in batch[:done]:
-                    PUBLISHED.labels(topic).inc()
+                # Counted per topic, not per record: a label lookup each was 0.8 % of the
+                # national council's samples at ingest.
+                for topic, count in Counter(topic for topic, _ in batch[:done]).items():
+                    PUBLISHED.labels(topic).inc(count)
             if done < len(batch):
                 raise ConnectionError(f"the broker acknowledged {done} of {len(batch)} records")
             return done
