@@ -3,6 +3,11 @@
 A service's ``migrations/env.py`` is two lines (``run_env(metadata)``); its revisions live in
 ``migrations/versions``. Operators run ``<service> migrate`` or
 ``alembic -c services/<service>/alembic.ini upgrade head``.
+
+Alembic is imported by the functions that use it, not by this module: every service imports
+this module, and a service deployed with ``SAMVERKAN_MIGRATE_ON_START=false`` (a migration
+job runs first) never migrates, so Alembic and Mako (7 MiB of its resident memory) stay out
+of it.
 """
 
 from __future__ import annotations
@@ -10,15 +15,16 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command, context
-from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from samverkan_shared.db import make_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["alembic_config", "downgrade", "run_env", "upgrade"]
 
@@ -27,6 +33,8 @@ URL_ENV = "SAMVERKAN_DATABASE_URL"
 
 def alembic_config(script_location: Path, url: str | None = None) -> Config:
     """A Config for a service's migrations folder, without an ini file."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     if url:
@@ -35,6 +43,8 @@ def alembic_config(script_location: Path, url: str | None = None) -> Config:
 
 
 def _run(connection: Connection, metadata: MetaData) -> None:
+    from alembic import context
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -47,6 +57,8 @@ def _run(connection: Connection, metadata: MetaData) -> None:
 
 def run_env(metadata: MetaData) -> None:
     """The body of every service's env.py: online migrations on the async engine."""
+    from alembic import context
+
     shared: Connection | None = context.config.attributes.get("connection")
     if shared is not None:
         _run(shared, metadata)
@@ -72,6 +84,8 @@ def _with_connection(conn: Connection, cfg: Config, action: Any, revision: str) 
 
 async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
     """Bring the database to a revision (head by default), on the service's own engine."""
+    from alembic import command
+
     cfg = alembic_config(script_location)
     async with engine.begin() as conn:
         await conn.run_sync(_with_connection, cfg, command.upgrade, revision)
@@ -79,6 +93,8 @@ async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "h
 
 async def downgrade(engine: AsyncEngine, script_location: Path, revision: str = "base") -> None:
     """Take the database back to a revision (empty by default)."""
+    from alembic import command
+
     cfg = alembic_config(script_location)
     async with engine.begin() as conn:
         await conn.run_sync(_with_connection, cfg, command.downgrade, revision)
