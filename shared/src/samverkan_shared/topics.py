@@ -29,7 +29,7 @@ DIALOGUE_PARTITIONS = 1
 
 Their events carry one sequence per (source, topic), and a consumer applies each stream in
 that order (``samverkan_shared.sequence``). Spread over partitions, a stream reached the
-consumer a partition at a time — one partition's events already hours ahead of another's in a
+consumer a partition at a time — one partition's events hundreds ahead of another's in a
 backlog — and every event past the gap was held in the database until the other partitions
 caught up: 65 % of 20,000 queued escalations were (README, seventh round). One region's
 dialogue is a few events a minute; the order is the product. The partition key (the issue id)
