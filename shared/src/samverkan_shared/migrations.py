@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
@@ -77,24 +77,24 @@ def run_env(metadata: MetaData) -> None:
     asyncio.run(online())
 
 
-def _with_connection(conn: Connection, cfg: Config, action: Any, revision: str) -> None:
+def _with_connection(conn: Connection, cfg: Config, action: str, revision: str) -> None:
+    from alembic import command
+
     cfg.attributes["connection"] = conn
-    action(cfg, revision)
+    getattr(command, action)(cfg, revision)
+
+
+async def _migrate(engine: AsyncEngine, script_location: Path, action: str, revision: str) -> None:
+    """Run Alembic's ``upgrade`` or ``downgrade`` on the service's own engine."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_with_connection, alembic_config(script_location), action, revision)
 
 
 async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
     """Bring the database to a revision (head by default), on the service's own engine."""
-    from alembic import command
-
-    cfg = alembic_config(script_location)
-    async with engine.begin() as conn:
-        await conn.run_sync(_with_connection, cfg, command.upgrade, revision)
+    await _migrate(engine, script_location, "upgrade", revision)
 
 
 async def downgrade(engine: AsyncEngine, script_location: Path, revision: str = "base") -> None:
     """Take the database back to a revision (empty by default)."""
-    from alembic import command
-
-    cfg = alembic_config(script_location)
-    async with engine.begin() as conn:
-        await conn.run_sync(_with_connection, cfg, command.downgrade, revision)
+    await _migrate(engine, script_location, "downgrade", revision)
