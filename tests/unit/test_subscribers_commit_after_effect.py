@@ -1,11 +1,18 @@
-"""No subscriber may use FastStream's default Kafka ack policy (commit before the handler)."""
+"""No subscriber may use FastStream's default Kafka ack policy (commit before the handler),
+nor take a FastStream context parameter (a thread hop for every batch)."""
 
 from __future__ import annotations
 
+import threading
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fast_depends.library import CustomField
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 
 from devstack.keys import ensure_keys, key_id, key_path
 from national_council.bootstrap import build as build_national
@@ -14,7 +21,7 @@ from notifications.bootstrap import build as build_notifications
 from notifications.settings import NotificationSettings
 from regional_council.bootstrap import build as build_regional
 from regional_council.settings import RegionalSettings
-from samverkan_shared.kafka import build_broker, commit_violations
+from samverkan_shared.kafka import build_broker, commit_violations, message_as_body
 from samverkan_shared.settings import KafkaSettings
 
 
@@ -51,3 +58,54 @@ def test_a_subscriber_with_the_default_policy_is_caught() -> None:
 
     [violation] = commit_violations(broker)
     assert "ack_first" in violation
+
+
+def _context_parameters(broker: KafkaBroker) -> list[str]:
+    """Handler parameters FastStream resolves from its context (``Annotated[..., Context()]``).
+
+    fast_depends looks each one up with a synchronous call that it runs on a worker thread:
+    one thread hop for every batch (README, eighth round).
+    """
+    found = []
+    for subscriber in broker.subscribers:
+        for call in subscriber.calls:
+            handler = call.handler._original_call
+            hints = typing.get_type_hints(handler, include_extras=True)
+            found += [
+                f"{handler.__name__}({name})"
+                for name, hint in hints.items()
+                if any(isinstance(m, CustomField) for m in getattr(hint, "__metadata__", ()))
+            ]
+    return found
+
+
+@pytest.mark.parametrize("name", ["national-council", "regional-council", "notifications"])
+def test_no_subscriber_takes_a_context_parameter(name: str, tmp_path: Path) -> None:
+    broker = _apps(tmp_path)[name].state.runtime.broker
+    assert _context_parameters(broker) == []
+
+
+def test_a_context_parameter_is_caught() -> None:
+    broker = build_broker(KafkaSettings(), client_id="probe")
+
+    @broker.subscriber("samverkan.norra.upstream", group_id="probe")
+    async def hopping(msg: KafkaMessage) -> None: ...
+
+    assert _context_parameters(broker) == ["hopping(msg)"]
+
+
+async def test_message_as_body_hands_over_the_raw_records_on_the_event_loop_thread() -> None:
+    broker = KafkaBroker()
+    seen: list[tuple[list[bytes], str]] = []
+
+    @broker.subscriber("samverkan.norra.upstream", batch=True, decoder=message_as_body)
+    async def handle(body: Any) -> None:
+        records = [r.value for r in body.raw_message]
+        seen.append((records, threading.current_thread().name))
+
+    async with TestKafkaBroker(broker) as running:
+        threads = threading.active_count()
+        await running.publish_batch(b"{not json", b"{}", topic="samverkan.norra.upstream")
+        assert threading.active_count() == threads  # no worker thread was started for it
+
+    assert seen == [([b"{not json", b"{}"], threading.main_thread().name)]
