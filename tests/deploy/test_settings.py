@@ -100,3 +100,13 @@ def test_each_service_refuses_to_start_without_its_secrets(tmp_path: Path) -> No
     _, err = unsigned.communicate(timeout=60)
     assert unsigned.returncode == 2
     assert "SAMVERKAN_SIGNING_KEY_FILE" in err and "SAMVERKAN_SIGNING_KEY_ID" in err
+
+
+def test_an_idle_fetch_wait_below_the_busy_one_is_refused_naming_both() -> None:
+    cls = settings_class("regional-council")
+    with pytest.raises(ValidationError) as caught:
+        cls(**_required("regional-council"), kafka_fetch_max_wait_ms=300)
+    message = str(caught.value)
+    assert "SAMVERKAN_KAFKA_IDLE_FETCH_MAX_WAIT_MS (200)" in message
+    assert "SAMVERKAN_KAFKA_FETCH_MAX_WAIT_MS (300)" in message
+

@@ -81,6 +81,7 @@ class KafkaSettings(_Base):
         le=1_000,
         description="How long an idle consumer waits for records before it polls again",
     )
+
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="SASL_SSL with a SCRAM user in production (Strimzi KafkaUser)"
     )
@@ -92,6 +93,16 @@ class KafkaSettings(_Base):
     kafka_ssl_cafile: str | None = Field(
         None, description="CA certificate (PEM) of the broker's TLS listener; system CAs if unset"
     )
+
+    @model_validator(mode="after")
+    def _idle_fetch_not_quicker_than_busy(self) -> KafkaSettings:
+        if self.kafka_idle_fetch_max_wait_ms < self.kafka_fetch_max_wait_ms:
+            raise ValueError(
+                f"SAMVERKAN_KAFKA_IDLE_FETCH_MAX_WAIT_MS ({self.kafka_idle_fetch_max_wait_ms})"
+                f" is below SAMVERKAN_KAFKA_FETCH_MAX_WAIT_MS ({self.kafka_fetch_max_wait_ms}):"
+                " an idle consumer would fetch more often than a busy one"
+            )
+        return self
 
 
 class DatabaseSettings(_Base):
