@@ -109,4 +109,3 @@ def test_an_idle_fetch_wait_below_the_busy_one_is_refused_naming_both() -> None:
     message = str(caught.value)
     assert "SAMVERKAN_KAFKA_IDLE_FETCH_MAX_WAIT_MS (200)" in message
     assert "SAMVERKAN_KAFKA_FETCH_MAX_WAIT_MS (300)" in message
-

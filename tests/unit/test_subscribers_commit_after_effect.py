@@ -3,8 +3,10 @@ nor take a FastStream context parameter (a thread hop for every batch)."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import typing
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from fast_depends.library import CustomField
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 
 from devstack.keys import ensure_keys, key_id, key_path
 from national_council.bootstrap import build as build_national
@@ -21,7 +24,7 @@ from notifications.bootstrap import build as build_notifications
 from notifications.settings import NotificationSettings
 from regional_council.bootstrap import build as build_regional
 from regional_council.settings import RegionalSettings
-from samverkan_shared.kafka import build_broker, commit_violations, message_as_body
+from samverkan_shared.kafka import Fetched, build_broker, commit_violations, raw_records
 from samverkan_shared.settings import KafkaSettings
 
 
@@ -94,14 +97,15 @@ def test_a_context_parameter_is_caught() -> None:
     assert _context_parameters(broker) == ["hopping(msg)"]
 
 
-async def test_message_as_body_hands_over_the_raw_records_on_the_event_loop_thread() -> None:
+async def test_raw_records_hands_over_the_records_on_the_event_loop_thread() -> None:
     broker = KafkaBroker()
     seen: list[tuple[list[bytes], str]] = []
 
-    @broker.subscriber("samverkan.norra.upstream", batch=True, decoder=message_as_body)
+    @broker.subscriber("samverkan.norra.upstream", batch=True, decoder=raw_records)
     async def handle(body: Any) -> None:
-        records = [r.value for r in body.raw_message]
-        seen.append((records, threading.current_thread().name))
+        fetched: Fetched = body
+        assert fetched.consumer is not None
+        seen.append(([r.value for r in fetched.records], threading.current_thread().name))
 
     async with TestKafkaBroker(broker) as running:
         threads = threading.active_count()
@@ -109,3 +113,23 @@ async def test_message_as_body_hands_over_the_raw_records_on_the_event_loop_thre
         assert threading.active_count() == threads  # no worker thread was started for it
 
     assert seen == [([b"{not json", b"{}"], threading.main_thread().name)]
+
+
+async def _the_message_itself(message: Any) -> Any:
+    return message
+
+
+@pytest.mark.parametrize(("decoder", "freed"), [(raw_records, True), (_the_message_itself, False)])
+async def test_a_handled_batch_is_freed_at_once(decoder: Any, freed: bool) -> None:
+    """FastStream caches the decoded body on its message: were that the message itself, each
+    batch (its records with it) would wait for the cycle collector to be freed."""
+    message = StreamMessage(raw_message=(b"record",), body=b"", headers={})
+    message.set_decoder(decoder)
+    await message.decode()
+    gone = weakref.ref(message)
+    gc.disable()
+    try:
+        del message
+        assert (gone() is None) is freed
+    finally:
+        gc.enable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -13,7 +14,6 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.message import KafkaMessage
 from faststream.kafka.publisher.producer import AioKafkaFastProducerImpl
 
 from samverkan_shared.broker_loss import forbid_topic_auto_creation, notice_returned_topics
@@ -28,11 +28,12 @@ from samverkan_shared.topics import TopicSpec
 
 __all__ = [
     "BrokerSink",
+    "Fetched",
     "KeyPartitioner",
     "build_broker",
     "commit_violations",
     "ensure_topics",
-    "message_as_body",
+    "raw_records",
     "subscribe",
 ]
 
@@ -135,17 +136,27 @@ class BrokerSink:
         return done
 
 
-async def message_as_body(msg: Any) -> Any:
-    """A subscriber's decoder: the handler's argument is FastStream's message itself.
+@dataclass(frozen=True)
+class Fetched:
+    """What our subscribers' handlers receive: the records as fetched and who fetched them."""
 
-    Its records reach our consumer untouched: FastStream's own decoder parses JSON before
-    the handler runs, and a malformed body would then fail outside our dead-letter path and
-    be skipped when a later offset is committed. And the handler needs no ``KafkaMessage``
-    context parameter for the consumer and raw records: FastStream 0.7 resolves a context
-    parameter through fast_depends, which runs its (synchronous) lookup on a worker thread,
-    one thread hop for every batch (README, eighth round).
+    records: Any
+    """aiokafka's ``ConsumerRecord``: a tuple of them for a batch subscriber, else one."""
+    consumer: AIOKafkaConsumer | None
+
+
+async def raw_records(msg: Any) -> Fetched:
+    """A subscriber's decoder: the handler gets the records untouched, and who fetched them.
+
+    Untouched: FastStream's own decoder parses JSON before the handler runs, and a malformed
+    body would then fail outside our dead-letter path and be skipped when a later offset is
+    committed. And with the consumer at hand the handler needs no ``KafkaMessage`` context
+    parameter, which FastStream 0.7 resolves through fast_depends with a synchronous lookup
+    run on a worker thread: a thread hop for every batch (README, eighth round). Not the
+    message itself: FastStream caches the decoded body on the message, and a message that
+    holds itself is freed only by the cycle collector, its records with it.
     """
-    return msg
+    return Fetched(msg.raw_message, getattr(msg, "consumer", None))
 
 
 def subscribe(
@@ -167,7 +178,7 @@ def subscribe(
     """
     subscriber = broker.subscriber(
         *topics,
-        decoder=message_as_body,
+        decoder=raw_records,
         group_id=group_id,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
@@ -199,11 +210,12 @@ def subscribe(
     pipeline = BatchPipeline(consumer)
 
     @subscriber
-    async def handle(body: Any) -> None:
-        msg = cast("KafkaMessage", body)  # message_as_body
+    async def handle(body: Any) -> None:  # Any: FastStream would validate a named type
+        fetched: Fetched = body  # raw_records
         pace.busy()
         # The consumer that fetched the batch commits it, even if it was re-created since.
-        kafka_consumer = cast("AIOKafkaConsumer", msg.consumer)
+        kafka_consumer = fetched.consumer
+        assert kafka_consumer is not None  # a batch subscriber's message names its consumer
 
         async def commit(offsets: dict[TopicPartition, int]) -> None:
             try:
@@ -212,7 +224,7 @@ def subscribe(
                 # batch again and the inbox absorbs it (applied once, as after a crash)
                 log.warning("offsets not committed", consumer=consumer.name, error=repr(exc))
 
-        await pipeline.take(msg.raw_message, commit)
+        await pipeline.take(fetched.records, commit)
 
     return subscriber, pace, pipeline
 

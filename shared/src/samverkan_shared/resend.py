@@ -26,17 +26,16 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import uuid4
 
 from faststream import AckPolicy
 from faststream.kafka import TopicPartition
-from faststream.kafka.message import KafkaMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from samverkan_shared.broker_loss import log_ends, rejoin_if_stuck, rewind_if_lost
 from samverkan_shared.envelope import KafkaRecord
-from samverkan_shared.kafka import message_as_body
+from samverkan_shared.kafka import Fetched, raw_records
 from samverkan_shared.logs import get_logger
 from samverkan_shared.sequence import Stream, gaps, progress_of
 from samverkan_shared.topics import CONTROL_PARTITIONS, control
@@ -274,15 +273,15 @@ def install_recovery(runtime: Runtime) -> GapWatcher:
     # committed: heads repeat and a lasting gap is asked for again, so no history is needed.
     subscriber = runtime.broker.subscriber(
         partitions=[TopicPartition(control(), p) for p in range(CONTROL_PARTITIONS)],
-        decoder=message_as_body,
+        decoder=raw_records,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="latest",
     )
 
     @subscriber
-    async def on_control(body: Any) -> None:
-        record = cast("KafkaMessage", body).raw_message  # message_as_body
-        await responder.handle(record.value or b"")  # type: ignore[union-attr]
+    async def on_control(body: Any) -> None:  # Any: FastStream would validate a named type
+        fetched: Fetched = body  # raw_records
+        await responder.handle(fetched.records.value or b"")
 
     runtime.workers.extend([watcher.run, responder.announce])
     return watcher
