@@ -25,8 +25,9 @@ class NotificationSettings(ServiceSettings):
         le=5_000,
         description="How long the broker may hold a fetch while records flow: a quarter second of events in one transaction",
     )
+    # Idle: the same 250 ms, Tansu's longest single hold (README, decisions); polls still slow.
     kafka_idle_fetch_max_wait_ms: int = Field(
-        500,
+        250,
         ge=1,
         le=5_000,
         description="The fetch wait of a consumer that has had nothing for kafka_idle_after_ms",
