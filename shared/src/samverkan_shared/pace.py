@@ -16,16 +16,45 @@ The fetch wait lives on aiokafka's fetcher (``_fetch_max_wait_ms``, read for eve
 request it builds); FastStream's idle poll is the batch subscriber's ``batch_timeout_ms``.
 Both are set again on every tick, so a consumer FastStream re-created (after a broker was
 lost) is paced too. ``tests/integration/test_pace.py`` fails if aiokafka renames the field.
+
+The poll itself is ``wait_for_batches``: FastStream 0.7's batch poll waits
+``batch_timeout_ms`` for records and, when none came, sleeps as long again — a record
+fetched during that sleep waits it out, on every consuming hop, and an idle consumer wakes
+50 times a second doing it. aiokafka's ``getmany`` returns the moment a fetch brings
+records, so waiting in it alone loses nothing and lets the poll wait long.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
-__all__ = ["Pace"]
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
+
+__all__ = ["Pace", "wait_for_batches"]
+
+
+def wait_for_batches(
+    subscriber: Any,
+) -> Callable[[AIOKafkaConsumer], Coroutine[Any, Any, tuple[ConsumerRecord[Any, Any], ...]]]:
+    """A FastStream batch subscriber's ``get_msg`` without the sleep after an empty poll.
+
+    It waits up to the subscriber's current ``batch_timeout_ms`` (which ``Pace`` sets) and
+    returns at once when records come; FastStream's loop skips an empty result.
+    """
+
+    async def get_msg(consumer: AIOKafkaConsumer) -> tuple[ConsumerRecord[Any, Any], ...]:
+        batches = await consumer.getmany(
+            timeout_ms=subscriber.batch_timeout_ms, max_records=subscriber.max_records
+        )
+        return tuple(chain.from_iterable(batches.values()))
+
+    return get_msg
 
 
 @dataclass

@@ -75,11 +75,13 @@ class KafkaSettings(_Base):
         ge=100,
         description="How long without records before a consumer fetches at the idle pace",
     )
+    # Long: a poll returns the moment a fetch brings records (pace.wait_for_batches), so this
+    # is only how often a consumer with nothing to do wakes up.
     kafka_batch_wait_ms: int = Field(
-        10,
+        250,
         ge=1,
         le=1_000,
-        description="How long an idle consumer waits for records before it polls again",
+        description="How long one poll waits for records; it returns as soon as a fetch brings some",
     )
 
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
