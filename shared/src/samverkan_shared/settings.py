@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
     "DEV_API_TOKEN",
+    "IDLE_FETCH_WAIT",
     "DatabaseSettings",
     "Environment",
     "HttpSettings",
     "KafkaSettings",
     "ServiceSettings",
+    "fetch_wait",
 ]
 
 DEV_API_TOKEN = "dev-token"
@@ -31,6 +33,14 @@ class _Base(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SAMVERKAN_", env_nested_delimiter="__", extra="ignore"
     )
+
+
+IDLE_FETCH_WAIT = "The fetch wait of a consumer that has had nothing for kafka_idle_after_ms"
+
+
+def fetch_wait(default: int, description: str) -> Any:
+    """A fetch wait setting (a service may choose its own default)."""
+    return Field(default, ge=1, le=5_000, description=description)
 
 
 class KafkaSettings(_Base):
@@ -58,18 +68,11 @@ class KafkaSettings(_Base):
         ge=65_536,
         description="Bytes one partition adds to a fetch at most; above the largest event (64 KiB)",
     )
-    kafka_fetch_max_wait_ms: int = Field(
+    kafka_fetch_max_wait_ms: int = fetch_wait(
         25,
-        ge=1,
-        le=5_000,
-        description="How long the broker may hold a fetch while records flow (Tansu always holds it this long)",
+        "How long the broker may hold a fetch while records flow (Tansu always holds it this long)",
     )
-    kafka_idle_fetch_max_wait_ms: int = Field(
-        200,
-        ge=1,
-        le=5_000,
-        description="The fetch wait of a consumer that has had nothing for kafka_idle_after_ms",
-    )
+    kafka_idle_fetch_max_wait_ms: int = fetch_wait(200, IDLE_FETCH_WAIT)
     kafka_idle_after_ms: int = Field(
         2_000,
         ge=100,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
 
-from samverkan_shared.settings import Environment, ServiceSettings
+from samverkan_shared.settings import IDLE_FETCH_WAIT, Environment, ServiceSettings, fetch_wait
 
 __all__ = ["DEV_LINK_SECRET", "NotificationSettings"]
 
@@ -19,19 +19,12 @@ class NotificationSettings(ServiceSettings):
     # topic: a longer fetch wait gathers a quarter second of events into one transaction.
     # At 30 escalations a second it cost 2.5-3.2 ms of CPU an escalation, against 7.0-7.6 ms
     # at the dialogue's 25 ms (README, eighth round).
-    kafka_fetch_max_wait_ms: int = Field(
+    kafka_fetch_max_wait_ms: int = fetch_wait(
         250,
-        ge=1,
-        le=5_000,
-        description="How long the broker may hold a fetch while records flow: a quarter second of events in one transaction",
+        "How long the broker may hold a fetch while records flow: a quarter second of events in one transaction",
     )
-    # Idle: the same 250 ms, Tansu's longest single hold (README, decisions); polls still slow.
-    kafka_idle_fetch_max_wait_ms: int = Field(
-        250,
-        ge=1,
-        le=5_000,
-        description="The fetch wait of a consumer that has had nothing for kafka_idle_after_ms",
-    )
+    # Idle: the same 250 ms, Tansu's longest single hold (README, decisions).
+    kafka_idle_fetch_max_wait_ms: int = fetch_wait(250, IDLE_FETCH_WAIT)
     database_url: str = "sqlite+aiosqlite:///./.run/data/notifications.db"
     public_url: str | None = Field(
         None, description="Base URL in links (unsubscribe, feed); default http://host:port"
