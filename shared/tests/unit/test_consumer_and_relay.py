@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -149,4 +150,8 @@ async def test_the_relay_wakes_on_commit_instead_of_polling(storage: Storage) ->
         await asyncio.wait_for(sink.arrived.wait(), 5)
     finally:
         task.cancel()
+        # Wait for it to stop: a relay cancelled mid-drain still holds a connection, and the
+        # engine disposed under it left aiosqlite's close pending (the loop hung at teardown).
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     assert len(sink.sent) == 1
