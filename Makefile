@@ -50,6 +50,8 @@ lint: install ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy -p samverkan_shared -p national_council -p regional_council -p notifications -p devstack -p samverkan_ops
+	@# The tests too, a tree at a time: the services' test trees repeat module names.
+	for tests in shared/tests tests services/*/tests; do $(VENV)/bin/mypy --explicit-package-bases $$tests || exit 1; done
 
 schemas: install ## Regenerate the committed JSON Schemas from the contracts
 	$(VENV)/bin/python -m samverkan_shared.schemas write

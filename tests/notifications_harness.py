@@ -59,7 +59,7 @@ class Mailbox:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         entry = (str(msg["To"]), str(msg["Message-ID"]))
         with self.lock:
-            self.messages.append(msg)  # type: ignore[arg-type]
+            self.messages.append(msg)
             self.index.append(entry)
         return "250 OK"
 

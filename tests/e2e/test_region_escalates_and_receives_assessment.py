@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -119,7 +120,7 @@ async def test_the_dialogue_end_to_end(network: Network) -> None:
     for region in load_regions():
         client = network.client(f"regional-council.{region.code}")
         held = await eventually(
-            lambda c=client: _json(c, "/assessments"),
+            partial(_json, client, "/assessments"),
             lambda rows: any(a["assessment_id"] == assessment_id for a in rows),
             what=f"{region.code} holds the assessment",
         )

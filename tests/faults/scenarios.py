@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from uuid import uuid4
 
-import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 
@@ -148,7 +147,7 @@ def _signer(net: FaultNetwork, region: str) -> Signer:
 
 def _escalated(region: str, issue_id: object = None) -> IssueEscalated:
     return IssueEscalated(
-        issue_id=issue_id or uuid4(),  # type: ignore[arg-type]
+        issue_id=issue_id or uuid4(),
         region=region,
         title="Poison or not",
         summary="s",
@@ -290,7 +289,9 @@ async def duplicates_and_reordering(run: Run, duplicates: int) -> None:
     run.checks.append(applied_in_order)
 
 
-async def _outbox_rows(net: FaultNetwork, service: str, n: int) -> list[asyncpg.Record]:
+async def _outbox_rows(
+    net: FaultNetwork, service: str, n: int
+) -> list[tuple[str, bytes, bytes, list[list[str]]]]:
     conn = await connect(net.dsn(service))
     try:
         rows = await conn.fetch(
@@ -318,10 +319,10 @@ async def _reserved_stream(net: FaultNetwork, region: str, issue_id: object) -> 
         _escalated(region, issue_id),
         EscalationAmended(
             issue_id=issue_id, region=region, amendment="Mer underlag.", amended_at=now
-        ),  # type: ignore[arg-type]
+        ),
         EscalationWithdrawn(
             issue_id=issue_id, region=region, reason="Löst regionalt.", withdrawn_at=now
-        ),  # type: ignore[arg-type]
+        ),
     ]
     signer = _signer(net, region)
     return [

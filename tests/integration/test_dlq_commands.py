@@ -107,6 +107,7 @@ async def test_a_dead_letter_is_listed_and_applied_when_replayed_after_the_fix(
     applied = await eventually(
         lambda: _amendments(network, str(issue_id)), bool, what="the replayed amendment applied"
     )
+    assert applied is not None
     assert [a["amendment"] for a in applied] == ["Underlag från tre lärosäten."]
 
     # Re-driving it again changes nothing: the inbox has it.

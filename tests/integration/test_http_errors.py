@@ -26,7 +26,10 @@ async def _escalated(network: Network) -> tuple[str, str]:
 
     async def reference() -> str | None:
         async with network.client(f"regional-council.{REGION}") as region:
-            return (await region.get(f"/issues/{regional_id}")).json()["national_reference"]
+            reference: str | None = (await region.get(f"/issues/{regional_id}")).json()[
+                "national_reference"
+            ]
+            return reference
 
     ref = await eventually(reference, lambda r: r is not None, what="national reference")
     assert ref is not None

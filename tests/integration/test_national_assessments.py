@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -83,13 +84,13 @@ async def test_one_assessment_answers_linked_escalations_from_two_regions_and_is
 
     for region, regional_id in (("norra", norra_id), ("vastra", vastra_id)):
         await eventually(
-            lambda r=region, i=regional_id: regional_issue(network, r, i),
+            partial(regional_issue, network, region, regional_id),
             lambda issue: issue["state"] == "answered" and issue["national_state"] == "assessed",
             what=f"{region}'s issue answered",
         )
     for region in ("norra", "vastra", "sydostra"):
         v1, v2 = await eventually(
-            lambda r=region: _held(network, r, result["id"]),
+            partial(_held, network, region, result["id"]),
             lambda rows: len(rows) == 2,
             what=f"{region} holds both versions",
         )

@@ -7,6 +7,7 @@ import asyncio
 import json
 import signal
 from collections.abc import AsyncIterator, Iterator
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -432,7 +433,7 @@ async def test_a_slow_or_failing_webhook_receiver_does_not_delay_email_to_others
 
     for reader in readers:
         await eventually(
-            lambda r=reader: _mail(svc, r["email"]),
+            partial(_mail, svc, reader["email"]),
             lambda m: len(m) == 20,
             what="every mail to every reader",
             timeout=20,

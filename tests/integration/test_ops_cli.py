@@ -69,7 +69,7 @@ def test_topics_apply_creates_the_registry_then_changes_nothing(empty_broker: st
     )
 
     first = run("topics", "apply", "--bootstrap", empty_broker)
-    held = asyncio.run(_create(empty_broker, None))  # type: ignore[arg-type]
+    held = asyncio.run(_create(empty_broker, None))
     wanted = {s.name: s.partitions for s in all_topics()}
     assert {t: held[t] for t in wanted if t != drifted} == {
         t: p for t, p in wanted.items() if t != drifted

@@ -15,7 +15,7 @@ from samverkan_shared.registry import load_areas, load_regions
 def _text(max_size: int) -> st.SearchStrategy[str]:
     """Any valid text up to the contract's limit (a title is ShortText: 200 at most)."""
     return st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=max_size
+        alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=max_size
     ).filter(lambda s: s.strip() == s and s)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_a_resolved_issue_cannot_be_escalated_again() -> None:
 
 
 def test_the_region_is_a_setting_checked_against_the_registry(tmp_path: Path) -> None:
-    key = {"signing_key_id": "k", "signing_key_file": tmp_path / "k.key"}
+    key: dict[str, Any] = {"signing_key_id": "k", "signing_key_file": tmp_path / "k.key"}
     assert RegionalSettings(region="sodra", **key).region == "sodra"
     with pytest.raises(ValueError, match="unknown region 'atlantis'"):
         RegionalSettings(region="atlantis", **key)
