@@ -194,7 +194,8 @@ def subscribe(
         max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
         batch=True,
         max_records=settings.kafka_batch_max_records,
-        # getmany returns at once when records are buffered; this is only the idle poll.
+        # How long one poll waits (wait_for_batches): records end it at once, so this only
+        # sets how often a consumer with nothing to do wakes.
         batch_timeout_ms=settings.kafka_batch_wait_ms,
     )
 
