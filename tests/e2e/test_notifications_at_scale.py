@@ -172,7 +172,9 @@ async def test_1000_events_to_50_subscribers_exactly_once_through_a_kill_9(svc: 
     )
     # At-least-once across a crash: what the dead process had sent but not yet recorded
     # is sent again under the same Message-ID / webhook-id, never as a new delivery.
-    assert resent <= 6 + SYSTEMS + 50, resent  # lanes in flight + one unwritten batch
+    # Unwritten at the kill: the flush being written and the one filling (the lanes wait when
+    # it is full), each with the sends in flight.
+    assert resent <= 2 * (6 + SYSTEMS + 50), resent
 
 
 async def _register(api: httpx.AsyncClient, svc: Private, sub: dict[str, Any], i: int) -> None:

@@ -58,9 +58,14 @@ class Dispatcher:
             settings.webhook_timeout_seconds, settings.webhook_concurrency
         )
         # Successes are written in small batches: one statement per flush instead of a
-        # transaction per message. A crash loses at most one flush: resent, same id.
+        # transaction per message. A crash loses what is not written yet: resent, same id.
+        # The lanes wait while FLUSH_ROWS are unwritten (``_room``), so that is at most the
+        # flush being written and the one filling, each with the sends in flight — not all
+        # that a slow or absent database let pile up (seen under load: 119 resent).
         self.sent: list[tuple[dict[str, Any], str | None]] = []
         self._flush_now = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
         self.loop = DrainLoop(
             "notification sender", self.claim_once, settings.sender_idle_poll_seconds
         )
@@ -126,6 +131,7 @@ class Dispatcher:
         try:
             while True:
                 row = await self.email_queue.get()
+                await self._room.wait()
                 try:
                     await self._send_email(smtp, row)
                 finally:
@@ -145,6 +151,7 @@ class Dispatcher:
     def _succeeded(self, row: dict[str, Any], subject: str | None) -> None:
         self.sent.append((row, subject))
         if len(self.sent) >= FLUSH_ROWS:
+            self._room.clear()
             self._flush_now.set()
 
     async def _flusher(self) -> None:
@@ -158,12 +165,15 @@ class Dispatcher:
         batch, self.sent = self.sent, []
         if batch:
             await self._write(lambda conn: record_successes(conn, batch))
+        if len(self.sent) < FLUSH_ROWS:
+            self._room.set()
 
     async def _endpoint_lane(self, sid: str) -> None:
         queue = self.endpoints[sid]
         try:
             while queue:
                 row = queue[0]
+                await self._room.wait()
                 async with self.webhook_slots:
                     paused = await self._send_webhook(row)
                 queue.popleft()
