@@ -27,6 +27,7 @@ from samverkan_shared.pipeline import BatchPipeline
 from samverkan_shared.relay import OutboxRelay
 from samverkan_shared.resend import install_recovery
 from samverkan_shared.settings import ServiceSettings
+from samverkan_shared.sigcheck import Verifier
 from samverkan_shared.tracing import configure_tracing, http_telemetry, shutdown_tracing
 from samverkan_shared.uow import Storage
 
@@ -50,6 +51,7 @@ class Runtime:
     workers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     pipelines: list[BatchPipeline] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _closing: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.storage = Storage(
@@ -86,6 +88,8 @@ class Runtime:
             self.broker, consumer, list(topics), group_id=group_id, settings=self.settings
         )
         self.consumers.append((consumer, subscriber))
+        if isinstance(verify, Verifier):  # its helper process ends with the service
+            self._closing.append(verify.close)
         self.pipelines.append(pipeline)
         self.workers.append(pace.run)
         return consumer
@@ -110,6 +114,7 @@ class Runtime:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             # Each consumer's last batch commits (its transaction and its offsets) first.
             await asyncio.gather(*(pipeline.close() for pipeline in self.pipelines))
+            await asyncio.gather(*(close() for close in self._closing))
             await self.broker.stop()
             await self.storage.engine.dispose()
             log.info("service stopped")

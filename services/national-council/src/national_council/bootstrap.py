@@ -24,6 +24,7 @@ from national_council.staff_bootstrap import accounts_policy, dev_admin_worker
 from samverkan_shared.logs import configure_logging
 from samverkan_shared.registry import load_regions
 from samverkan_shared.runtime import Runtime
+from samverkan_shared.sigcheck import SignatureWorker, Verifier
 from samverkan_shared.signing import KeyRegistry
 from samverkan_shared.topics import upstream
 
@@ -44,7 +45,9 @@ def build(settings: NationalSettings) -> FastAPI:
         topics,
         UpstreamHandler(settings.service_levels()),
         group_id=NAME,
-        verify=registry.verify,  # unsigned or wrongly signed upstream events are dead-lettered
+        # Unsigned or wrongly signed upstream events are dead-lettered; a backlog's checks run
+        # in a helper process beside the event loop (samverkan_shared.sigcheck).
+        verify=Verifier(registry, SignatureWorker()),
     )
     commands = NationalCommands(runtime.storage)
     assessments = AssessmentCommands(runtime.storage)

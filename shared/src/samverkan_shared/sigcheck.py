@@ -1,0 +1,188 @@
+"""Signature checks for a consumer: one at a time on the event loop, a big batch's elsewhere.
+
+The national council checks the Ed25519 signature of every event it reads. At ingest, with a
+backlog to work off, those checks were a quarter of the event loop's CPU (about 60 µs an
+event of 230), and the event loop is what limits the service: the batch being decoded
+shares it with the batch being applied. A batch of ``OFFLOAD_FROM`` or more envelopes has its
+checks done by a helper process (``samverkan_shared.sigcheck_worker``) on the other core,
+while the loop goes on applying; fewer — the everyday trickle of a few events a minute —
+are checked inline, where a round trip to another process would only add latency.
+
+Threads cannot do this: a check on a worker thread waits for the GIL between checks while
+the loop's thread holds it (measured in the README's fifth round). The helper starts with
+the first big batch, ends when idle for ``IDLE_EXIT`` seconds, and when it fails (it died,
+it did not answer) the batch is checked inline and the next big batch starts a new one.
+What key may sign what stays here, with the registry; the helper only does the arithmetic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import struct
+import sys
+import time
+from collections.abc import Sequence
+
+from samverkan_shared.envelope import Envelope
+from samverkan_shared.logs import get_logger
+from samverkan_shared.signing import Claim, KeyRegistry, matches
+
+__all__ = ["OFFLOAD_FROM", "SignatureWorker", "Verifier"]
+
+log = get_logger(__name__)
+
+OFFLOAD_FROM = 32
+"""Envelopes from which a batch's checks go to the helper (fewer take about 1.4 ms inline)."""
+
+IDLE_EXIT = 60.0
+"""Seconds without a request after which the helper ends (its memory goes back)."""
+
+ANSWER_TIMEOUT = 30.0
+"""Seconds to wait for an answer before the helper is taken for dead (a batch takes ms)."""
+
+_HEADER = struct.Struct("<II")
+_LENGTH = struct.Struct("<I")
+
+
+class SignatureWorker:
+    """The helper process, started when first needed; one request at a time."""
+
+    def __init__(self, *, idle_exit: float = IDLE_EXIT, timeout: float = ANSWER_TIMEOUT) -> None:
+        self.idle_exit = idle_exit
+        self.timeout = timeout
+        self.started = 0
+        """How many helpers were started (for tests and the log)."""
+        self._process: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+        self._last_used = 0.0
+        self._idle_check: asyncio.TimerHandle | None = None
+        self._retiring: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The running helper's process id, if one runs."""
+        return self._process.pid if self._process is not None else None
+
+    async def check(self, claims: Sequence[Claim]) -> list[bool]:
+        """Whether each signature matches. Raises OSError (or a timeout) if the helper failed;
+        it is stopped then, and the next call starts another."""
+        body = b"".join(
+            c.public_key + c.signature + _LENGTH.pack(len(c.payload)) + c.payload for c in claims
+        )
+        async with self._lock:
+            try:
+                process = await self._running()
+                assert process.stdin is not None and process.stdout is not None
+                process.stdin.write(_HEADER.pack(len(claims), len(body)) + body)
+                await process.stdin.drain()
+                async with asyncio.timeout(self.timeout):
+                    answer = await process.stdout.readexactly(len(claims))
+            except (OSError, EOFError, TimeoutError):  # IncompleteReadError is an EOFError
+                await self._stop()
+                raise
+            except asyncio.CancelledError:  # an answer left unread would answer the next request
+                self._abandon()
+                raise
+            self._last_used = time.monotonic()
+            if self._idle_check is None:
+                self._idle_check = asyncio.get_running_loop().call_later(
+                    self.idle_exit, self._retire_if_idle
+                )
+        return [b == 1 for b in answer]
+
+    def _retire_if_idle(self) -> None:
+        self._idle_check = None
+        idle = time.monotonic() - self._last_used
+        if idle < self.idle_exit:  # used since: look again when it could have been idle long enough
+            loop = asyncio.get_running_loop()
+            self._idle_check = loop.call_later(self.idle_exit - idle, self._retire_if_idle)
+        elif self._process is not None:
+            self._retiring = asyncio.create_task(self.close(), name="signature helper: retire")
+
+    async def _running(self) -> asyncio.subprocess.Process:
+        if self._process is not None and self._process.returncode is None:
+            return self._process
+        began = time.perf_counter()
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-I",  # no PYTHON* variables, no user site: only the service's own packages
+            "-m",
+            "samverkan_shared.sigcheck_worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        self.started += 1
+        log.info(
+            "signature helper started",
+            pid=self._process.pid,
+            took_ms=round((time.perf_counter() - began) * 1000, 1),
+        )
+        return self._process
+
+    async def close(self) -> None:
+        """End the helper (it exits when its input closes)."""
+        async with self._lock:
+            await self._stop()
+
+    def _abandon(self) -> None:
+        """Kill the helper without waiting (its exit is reaped by the event loop)."""
+        process, self._process = self._process, None
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+
+    async def _stop(self) -> None:
+        if self._idle_check is not None:
+            self._idle_check.cancel()
+            self._idle_check = None
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            async with asyncio.timeout(2.0):
+                await process.wait()
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+
+
+class Verifier:
+    """Checks envelopes against a key registry: ``verifier(env)`` one; for a batch, ``claim``
+    each and then ask ``matching`` about them all."""
+
+    def __init__(
+        self,
+        registry: KeyRegistry,
+        worker: SignatureWorker | None = None,
+        *,
+        offload_from: int = OFFLOAD_FROM,
+    ) -> None:
+        self.registry = registry
+        self.worker = worker
+        self.offload_from = offload_from
+
+    def __call__(self, env: Envelope) -> None:
+        """Raise SignatureRejected unless the source region's valid key signed exactly this."""
+        self.registry.verify(env)
+
+    def claim(self, env: Envelope) -> Claim:
+        """The registry's part of the check (``KeyRegistry.claim``); raises SignatureRejected."""
+        return self.registry.claim(env)
+
+    async def matching(self, claims: Sequence[Claim]) -> list[bool]:
+        """Whether each claim's signature matches: in the helper for a big batch."""
+        if self.worker is not None and len(claims) >= self.offload_from:
+            try:
+                return await self.worker.check(claims)
+            except (OSError, EOFError, TimeoutError) as exc:
+                log.warning("signature helper failed: checking inline", error=repr(exc))
+        return [matches(c) for c in claims]
+
+    async def close(self) -> None:
+        """Stop the helper, if one runs."""
+        if self.worker is not None:
+            await self.worker.close()

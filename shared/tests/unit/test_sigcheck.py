@@ -1,0 +1,180 @@
+"""A batch's signature checks in the helper process: the same verdicts, and no verdict lost
+when the helper dies, hangs or is cancelled (a real helper process; no broker, no database)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from samverkan_shared.consumer import EventConsumer
+from samverkan_shared.envelope import Envelope, to_kafka
+from samverkan_shared.sigcheck import OFFLOAD_FROM, SignatureWorker, Verifier
+from samverkan_shared.sigcheck_worker import check_all
+from samverkan_shared.signing import Claim, KeyRegistry, Signer, generate_key, public_key_of
+from samverkan_shared.uow import Storage
+
+from .fakes import FakeRecord, ListSink, effects_count, escalation
+from .test_consumer_and_relay import TOPIC, _handler
+
+PRIVATE = generate_key()
+
+
+def _verifier(tmp_path: Path, worker: SignatureWorker | None) -> Verifier:
+    path = tmp_path / "registry.json"
+    entry = {
+        "key_id": "norra-1",
+        "region": "norra",
+        "public_key": public_key_of(PRIVATE),
+        "valid_from": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+        "valid_until": None,
+    }
+    path.write_text(json.dumps({"keys": [entry]}))
+    return Verifier(KeyRegistry.from_file(path), worker)
+
+
+def _signed(n: int, forged: Collection[int] = ()) -> list[Envelope]:
+    signer = Signer("norra-1", PRIVATE)
+    out = []
+    for i in range(n):
+        env = signer.sign(escalation())
+        if i in forged:  # changed after signing: the signature no longer covers it
+            env = replace(env, data=env.data + b" ")
+        out.append(env)
+    return out
+
+
+def _claims(verifier: Verifier, envs: list[Envelope]) -> list[Claim]:
+    return [verifier.claim(env) for env in envs]
+
+
+async def test_the_helper_gives_the_inline_verdicts(tmp_path: Path) -> None:
+    worker = SignatureWorker()
+    verifier = _verifier(tmp_path, worker)
+    claims = _claims(verifier, _signed(OFFLOAD_FROM + 8, forged={0, 17, OFFLOAD_FROM + 7}))
+    try:
+        verdicts = await verifier.matching(claims)
+        assert worker.started == 1 and worker.pid is not None
+        assert [i for i, ok in enumerate(verdicts) if not ok] == [0, 17, OFFLOAD_FROM + 7]
+        # The second batch goes to the same helper.
+        assert await verifier.matching(claims) == verdicts
+        assert worker.started == 1
+    finally:
+        await verifier.close()
+    assert worker.pid is None
+
+
+async def test_a_small_batch_is_checked_inline(tmp_path: Path) -> None:
+    worker = SignatureWorker()
+    verifier = _verifier(tmp_path, worker)
+    claims = _claims(verifier, _signed(OFFLOAD_FROM - 1, forged={3}))
+    verdicts = await verifier.matching(claims)
+    assert [i for i, ok in enumerate(verdicts) if not ok] == [3]
+    assert worker.started == 0
+
+
+async def test_a_helper_killed_between_batches_is_replaced(tmp_path: Path) -> None:
+    worker = SignatureWorker()
+    verifier = _verifier(tmp_path, worker)
+    claims = _claims(verifier, _signed(OFFLOAD_FROM, forged={5}))
+    try:
+        await verifier.matching(claims)
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        # This batch finds the helper dead: it is checked inline, with the same verdicts.
+        verdicts = await verifier.matching(claims)
+        assert [i for i, ok in enumerate(verdicts) if not ok] == [5]
+        # And the next batch starts a new helper.
+        assert [i for i, ok in enumerate(await verifier.matching(claims)) if not ok] == [5]
+        assert worker.started == 2
+    finally:
+        await verifier.close()
+
+
+async def test_a_helper_that_does_not_answer_is_replaced(tmp_path: Path) -> None:
+    worker = SignatureWorker(timeout=0.5)
+    verifier = _verifier(tmp_path, worker)
+    claims = _claims(verifier, _signed(OFFLOAD_FROM, forged={9}))
+    try:
+        await verifier.matching(claims)
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGSTOP)  # alive, silent
+        verdicts = await verifier.matching(claims)
+        assert [i for i, ok in enumerate(verdicts) if not ok] == [9]
+        assert [i for i, ok in enumerate(await verifier.matching(claims)) if not ok] == [9]
+        assert worker.started == 2
+    finally:
+        await verifier.close()
+
+
+async def test_a_cancelled_check_leaves_no_answer_for_the_next(tmp_path: Path) -> None:
+    worker = SignatureWorker()
+    verifier = _verifier(tmp_path, worker)
+    good = _claims(verifier, _signed(OFFLOAD_FROM))
+    bad = _claims(verifier, _signed(OFFLOAD_FROM, forged=set(range(OFFLOAD_FROM))))
+    try:
+        assert all(await verifier.matching(good))  # the helper runs
+        task = asyncio.create_task(verifier.matching(bad))
+        for _ in range(3):  # the request is written; its answer not yet read
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # Were the cancelled request's answer read as this one's, every verdict would be wrong.
+        assert all(await verifier.matching(good))
+    finally:
+        await verifier.close()
+
+
+async def test_an_idle_helper_ends_and_the_next_batch_starts_one(tmp_path: Path) -> None:
+    worker = SignatureWorker(idle_exit=0.3)
+    verifier = _verifier(tmp_path, worker)
+    claims = _claims(verifier, _signed(OFFLOAD_FROM))
+    try:
+        assert all(await verifier.matching(claims))
+        assert worker.pid is not None
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if worker.pid is None:
+                break
+        assert worker.pid is None
+        assert all(await verifier.matching(claims))
+        assert worker.started == 2
+    finally:
+        await verifier.close()
+
+
+def test_malformed_keys_and_signatures_are_refused_not_raised() -> None:
+    nonsense = Claim(b"\0" * 32, b"payload", b"\1" * 64)
+    body = nonsense.public_key + nonsense.signature + (7).to_bytes(4, "little") + b"payload"
+    assert check_all(2, body + body) == b"\0\0"
+
+
+async def test_a_forged_event_in_a_big_batch_is_dead_lettered_and_the_rest_applied(
+    storage: Storage, tmp_path: Path
+) -> None:
+    envelopes = _signed(2 * OFFLOAD_FROM, forged={40})
+    verifier = _verifier(tmp_path, SignatureWorker())
+    sink = ListSink()
+    consumer = EventConsumer("test", storage, _handler(storage), sink, verify=verifier)
+    records = []
+    for i, env in enumerate(envelopes):
+        rec = to_kafka(env)
+        records.append(FakeRecord(TOPIC, 0, i, rec.key, rec.value, rec.headers))
+    try:
+        await consumer.process_batch(records)
+    finally:
+        await verifier.close()
+    assert verifier.worker is not None and verifier.worker.started == 1
+    assert await effects_count(storage) == 2 * OFFLOAD_FROM - 1
+    [(_topic, letter)] = sink.sent
+    assert dict(letter.headers)["dlq-reason"] == b"bad-signature"
+    assert dict(letter.headers)["ce_id"] == envelopes[40].id.encode()
