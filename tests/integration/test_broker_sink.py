@@ -51,3 +51,17 @@ async def test_records_arrive_with_exactly_their_key_value_and_headers(bootstrap
 
     # In order, and nothing added: no correlation id or content type of FastStream's own.
     assert await _read(bootstrap, topic, 5) == sent
+
+
+async def test_the_producer_batches_as_the_settings_say(bootstrap: str) -> None:
+    """A drain's records of a topic go in one produce request, not one per 16 KiB (aiokafka's
+    default): the setting must reach the producer FastStream builds."""
+    settings = KafkaSettings(kafka_bootstrap_servers=bootstrap)
+    broker = build_broker(settings, "sink-batch-test")
+    await broker.start()
+    try:
+        producer = BrokerSink(broker)._producer()
+        assert producer._message_accumulator._batch_size == settings.kafka_producer_batch_bytes
+        assert settings.kafka_producer_batch_bytes == 256 * 1024
+    finally:
+        await broker.stop()

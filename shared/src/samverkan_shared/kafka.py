@@ -79,6 +79,7 @@ def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
         # group while a topic was missing (a broker that lost its topics, recreated a moment
         # later) is assigned nothing for it until its metadata is refreshed.
         metadata_max_age_ms=METADATA_MAX_AGE_MS,
+        max_batch_size=settings.kafka_producer_batch_bytes,
         logger=None,
     )
 
