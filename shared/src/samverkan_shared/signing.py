@@ -24,6 +24,7 @@ from samverkan_shared.envelope import Envelope, attributes, region_of_source
 from samverkan_shared.errors import PoisonMessage
 
 __all__ = [
+    "SIGNATURE_BYTES",
     "Claim",
     "KeyRegistry",
     "RegistryKey",
@@ -34,6 +35,10 @@ __all__ = [
     "public_key_of",
     "signing_payload",
 ]
+
+
+SIGNATURE_BYTES = 64
+"""An Ed25519 signature's size."""
 
 
 class SignatureRejected(PoisonMessage):
@@ -153,6 +158,8 @@ class KeyRegistry:
             signature = base64.b64decode(env.signature)
         except ValueError as exc:  # garbled on the way, as far as the reader can tell
             raise SignatureRejected("ce_signature: does not match the content") from exc
+        if len(signature) != SIGNATURE_BYTES:  # no Ed25519 signature: it cannot match
+            raise SignatureRejected("ce_signature: does not match the content")
         return Claim(bytes(key.public), signing_payload(env), signature)
 
 

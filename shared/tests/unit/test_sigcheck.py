@@ -4,6 +4,7 @@ when the helper dies, hangs or is cancelled (a real helper process; no broker, n
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -17,8 +18,15 @@ import pytest
 from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.envelope import Envelope, to_kafka
 from samverkan_shared.sigcheck import OFFLOAD_FROM, SignatureWorker, Verifier
-from samverkan_shared.sigcheck_worker import check_all
-from samverkan_shared.signing import Claim, KeyRegistry, Signer, generate_key, public_key_of
+from samverkan_shared.sigcheck_worker import FrameError, check_all
+from samverkan_shared.signing import (
+    Claim,
+    KeyRegistry,
+    SignatureRejected,
+    Signer,
+    generate_key,
+    public_key_of,
+)
 from samverkan_shared.uow import Storage
 
 from .fakes import FakeRecord, ListSink, effects_count, escalation
@@ -152,10 +160,29 @@ async def test_an_idle_helper_ends_and_the_next_batch_starts_one(tmp_path: Path)
         await verifier.close()
 
 
-def test_malformed_keys_and_signatures_are_refused_not_raised() -> None:
+def test_a_key_that_is_no_curve_point_is_refused_not_raised() -> None:
     nonsense = Claim(b"\0" * 32, b"payload", b"\1" * 64)
     body = nonsense.public_key + nonsense.signature + (7).to_bytes(4, "little") + b"payload"
     assert check_all(2, body + body) == b"\0\0"
+
+
+def test_a_frame_that_does_not_add_up_is_not_answered() -> None:
+    item = b"\0" * 32 + b"\1" * 64 + (7).to_bytes(4, "little") + b"payload"
+    with pytest.raises(FrameError):
+        check_all(2, item)  # one item short
+    with pytest.raises(FrameError):
+        check_all(1, item + b"x")  # a byte left over
+    with pytest.raises(FrameError):
+        check_all(1, item[:-1])  # the message cut
+
+
+def test_a_signature_of_another_size_is_refused_before_any_helper(tmp_path: Path) -> None:
+    """Sizes are what the helper's frame relies on; the registry refuses other sizes."""
+    verifier = _verifier(tmp_path, SignatureWorker())
+    [env] = _signed(1)
+    short = replace(env, signature=base64.b64encode(b"\1" * 63).decode())
+    with pytest.raises(SignatureRejected, match="does not match"):
+        verifier.claim(short)
 
 
 async def test_a_forged_event_in_a_big_batch_is_dead_lettered_and_the_rest_applied(
