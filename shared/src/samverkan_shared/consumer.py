@@ -239,6 +239,7 @@ class EventConsumer:
             await advance_many(uow.conn, s.progress, s.held, plan.progress, before, holding)
             await insert_ignore_many(uow.conn, s.held, [self._held_row(i) for i in plan.hold])
             applied_now = 0
+            untraced = tracing_off()
             try:
                 prepare = getattr(self.handler, "prepare", None)
                 if prepare is not None:  # one look at the whole batch (a handler may read ahead)
@@ -251,7 +252,7 @@ class EventConsumer:
                         structlog.contextvars.bound_contextvars(
                             event_id=item.envelope.id, event_type=item.envelope.type
                         ),
-                        self._span(item.record, item.envelope),
+                        self._span(item.record, item.envelope, off=untraced),
                         HANDLER_SECONDS.labels(self.name).time(),
                     ):
                         await self.handler(uow, item.envelope, item.event, item.record.topic)
@@ -361,13 +362,14 @@ class EventConsumer:
             return False
         return True
 
-    def _span(self, record: IncomingRecord, env: Envelope) -> Any:
+    def _span(self, record: IncomingRecord, env: Envelope, *, off: bool | None = None) -> Any:
         """The consumer span of one event, continuing the trace it was emitted in (issue 7).
 
         None when no span would be recorded and there is no trace to continue: extracting an
-        empty context and opening a no-op span cost ~5 % of a loaded consumer's CPU.
+        empty context and opening a no-op span cost ~5 % of a loaded consumer's CPU. A batch
+        passes ``off``, asked once (asking OpenTelemetry per event was 1.5 % at ingest).
         """
-        if not env.traceparent and tracing_off():
+        if not env.traceparent and (tracing_off() if off is None else off):
             return contextlib.nullcontext()
         carrier = {"traceparent": env.traceparent or "", "tracestate": env.tracestate or ""}
         attributes = {

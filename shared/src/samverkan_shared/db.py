@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -125,14 +126,21 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
     ):
         await conn.execute(table.insert(), list(rows))
         return
-    processors = _bind_processors(table, columns, conn.dialect)
-    records = [
-        tuple(
-            value if p is None or value is None else p(value)
-            for value, p in zip((r[c] for c in columns), processors, strict=True)
-        )
-        for r in rows
-    ]
+    # The values in column order (itemgetter, in C), then only the columns SQLAlchemy would
+    # convert (JSON → text) converted: a generator over every value of every row was 6 % of
+    # the national council's samples at ingest.
+    values = _reader(columns)
+    convert = _converted_columns(table, columns, conn.dialect)
+    records: list[tuple[Any, ...]] = []
+    for r in rows:
+        record = values(r)
+        if convert:
+            changed = list(record)
+            for i, process in convert:
+                if changed[i] is not None:
+                    changed[i] = process(changed[i])
+            record = tuple(changed)
+        records.append(record)
     driver = await _driver_in_transaction(conn)
     await driver.copy_records_to_table(
         table.name, records=records, columns=list(columns), schema_name=table.schema
@@ -144,12 +152,22 @@ def _python_defaults(table: Table, columns: tuple[str, ...]) -> bool:
     return any(c.default is not None for c in table.columns if c.name not in columns)
 
 
+def _reader(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A row's values in column order, as a tuple (itemgetter of one key returns the value)."""
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda row: (row[only],)
+    return itemgetter(*columns)
+
+
 @cache
-def _bind_processors(
+def _converted_columns(
     table: Table, columns: tuple[str, ...], dialect: Any
-) -> tuple[Callable[[Any], Any] | None, ...]:
-    """What SQLAlchemy does to each column's value before the driver sees it (JSON → text)."""
-    return tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """The columns whose values SQLAlchemy converts before the driver sees them (JSON → text),
+    by position, with the conversion."""
+    processors = (table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+    return tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
 
 async def _driver_in_transaction(conn: AsyncConnection) -> Any:
