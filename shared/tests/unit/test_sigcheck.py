@@ -88,36 +88,26 @@ async def test_a_small_batch_is_checked_inline(tmp_path: Path) -> None:
     assert worker.started == 0
 
 
-async def test_a_helper_killed_between_batches_is_replaced(tmp_path: Path) -> None:
-    worker = SignatureWorker()
+@pytest.mark.parametrize(
+    "fault",
+    [signal.SIGKILL, signal.SIGSTOP],  # dead; alive but silent (the answer times out)
+    ids=["died", "hung"],
+)
+async def test_a_failed_helper_is_replaced_and_no_verdict_lost(
+    tmp_path: Path, fault: signal.Signals
+) -> None:
+    worker = SignatureWorker(timeout=0.5)
     verifier = _verifier(tmp_path, worker)
     claims = _claims(verifier, _signed(OFFLOAD_FROM, forged={5}))
     try:
         await verifier.matching(claims)
         assert worker.pid is not None
-        os.kill(worker.pid, signal.SIGKILL)
-        await asyncio.sleep(0.2)
-        # This batch finds the helper dead: it is checked inline, with the same verdicts.
+        os.kill(worker.pid, fault)
+        # This batch finds the helper failed: it is checked inline, with the same verdicts.
         verdicts = await verifier.matching(claims)
         assert [i for i, ok in enumerate(verdicts) if not ok] == [5]
         # And the next batch starts a new helper.
         assert [i for i, ok in enumerate(await verifier.matching(claims)) if not ok] == [5]
-        assert worker.started == 2
-    finally:
-        await verifier.close()
-
-
-async def test_a_helper_that_does_not_answer_is_replaced(tmp_path: Path) -> None:
-    worker = SignatureWorker(timeout=0.5)
-    verifier = _verifier(tmp_path, worker)
-    claims = _claims(verifier, _signed(OFFLOAD_FROM, forged={9}))
-    try:
-        await verifier.matching(claims)
-        assert worker.pid is not None
-        os.kill(worker.pid, signal.SIGSTOP)  # alive, silent
-        verdicts = await verifier.matching(claims)
-        assert [i for i, ok in enumerate(verdicts) if not ok] == [9]
-        assert [i for i, ok in enumerate(await verifier.matching(claims)) if not ok] == [9]
         assert worker.started == 2
     finally:
         await verifier.close()
