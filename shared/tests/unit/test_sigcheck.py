@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import signal
+import sys
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -195,3 +196,51 @@ async def test_a_forged_event_in_a_big_batch_is_dead_lettered_and_the_rest_appli
     [(_topic, letter)] = sink.sent
     assert dict(letter.headers)["dlq-reason"] == b"bad-signature"
     assert dict(letter.headers)["ce_id"] == envelopes[40].id.encode()
+
+
+PARENT = """
+import asyncio, sys
+from nacl.signing import SigningKey
+from samverkan_shared.sigcheck import OFFLOAD_FROM, SignatureWorker
+from samverkan_shared.signing import Claim
+
+async def main():
+    worker = SignatureWorker()
+    key = SigningKey.generate()
+    claims = [Claim(bytes(key.verify_key), b"m", key.sign(b"m").signature)] * OFFLOAD_FROM
+    assert all(await worker.check(claims))
+    print("helper", worker.pid, flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_helper_does_not_outlive_its_service_killed_by_sigkill() -> None:
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PARENT, stdout=asyncio.subprocess.PIPE
+    )
+    assert parent.stdout is not None
+    line = b""
+    while not line.startswith(b"helper "):  # the service's own log lines may come first
+        line = await asyncio.wait_for(parent.stdout.readline(), 30)
+    helper = int(line.split()[1])
+    os.kill(helper, 0)  # running
+    parent.kill()
+    await parent.wait()
+    for _ in range(50):  # its input closed with the service: it ends by itself
+        await asyncio.sleep(0.1)
+        try:
+            os.kill(helper, 0)
+        except ProcessLookupError:
+            return
+        if _is_zombie(helper):  # ended, waiting for init to reap it
+            return
+    pytest.fail(f"the helper {helper} still runs after its service was killed")
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
