@@ -129,8 +129,13 @@ class EventConsumer:
         """Apply a batch in one transaction where it can; returns when every record is done."""
         await self.apply_decoded(records, await self.decode_batch(records))
 
-    async def decode_batch(self, records: Sequence[IncomingRecord]) -> list[Decoded | None]:
+    async def decode_batch(
+        self, records: Sequence[IncomingRecord], *, behind: int = 0
+    ) -> list[Decoded | None]:
         """Decode and verify every record (None: it needs the one-record path).
+
+        ``behind``: records waiting in the partitions' logs beyond this batch (a backlog's
+        signatures may be checked in a helper process: ``samverkan_shared.sigcheck``).
 
         This is the batch's CPU before its transaction, and it reads no database, so the
         subscriber runs it while the previous batch's transaction waits on PostgreSQL
@@ -157,7 +162,8 @@ class EventConsumer:
                         item = None
                 decoded.append(item)
         if verifier is not None and claims:
-            for i, ok in zip(claimed, await verifier.matching(claims), strict=True):
+            verdicts = await verifier.matching(claims, behind=behind)
+            for i, ok in zip(claimed, verdicts, strict=True):
                 if not ok:
                     decoded[i] = None
         return decoded

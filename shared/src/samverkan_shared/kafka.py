@@ -34,6 +34,7 @@ __all__ = [
     "commit_violations",
     "ensure_topics",
     "raw_records",
+    "records_behind",
     "subscribe",
 ]
 
@@ -228,9 +229,26 @@ def subscribe(
                 # batch again and the inbox absorbs it (applied once, as after a crash)
                 log.warning("offsets not committed", consumer=consumer.name, error=repr(exc))
 
-        await pipeline.take(fetched.records, commit)
+        await pipeline.take(
+            fetched.records, commit, behind=records_behind(kafka_consumer, fetched.records)
+        )
 
     return subscriber, pace, pipeline
+
+
+def records_behind(consumer: AIOKafkaConsumer, records: Sequence[Any]) -> int:
+    """Records in the batch's partitions' logs beyond the batch (the high watermarks of the
+    consumer's last fetches); 0 where a partition's is not known yet."""
+    last: dict[TopicPartition, int] = {}
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        last[tp] = max(last.get(tp, -1), record.offset)
+    waiting = 0
+    for tp, offset in last.items():
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            waiting += max(0, highwater - offset - 1)
+    return waiting
 
 
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]:

@@ -48,12 +48,17 @@ class BatchPipeline:
         self._applying: asyncio.Task[None] | None = None
         self._closing = False
 
-    async def take(self, records: Sequence[IncomingRecord], commit: Commit) -> None:
+    async def take(
+        self, records: Sequence[IncomingRecord], commit: Commit, *, behind: int = 0
+    ) -> None:
         """Decode this batch now; returns once the batch before it is applied and committed,
-        with this one handed to a task that applies it (and then commits its offsets)."""
+        with this one handed to a task that applies it (and then commits its offsets).
+
+        ``behind``: records waiting in the partitions' logs beyond this batch.
+        """
         if self._closing:  # neither applied nor committed: read again after the restart
             return
-        decoded = await self.consumer.decode_batch(records)
+        decoded = await self.consumer.decode_batch(records, behind=behind)
         await self._wait()
         self._applying = asyncio.create_task(
             self._apply(records, decoded, commit), name=f"{self.consumer.name}: apply"

@@ -36,8 +36,10 @@ class Recorder:
         self.two_decoded = asyncio.Event()
         decode = consumer.decode_batch
 
-        async def counting(records: Sequence[IncomingRecord]) -> list[Decoded | None]:
-            out = await decode(records)
+        async def counting(
+            records: Sequence[IncomingRecord], *, behind: int = 0
+        ) -> list[Decoded | None]:
+            out = await decode(records, behind=behind)
             self.decoded += 1
             if self.decoded == 2:
                 self.two_decoded.set()

@@ -18,7 +18,7 @@ import pytest
 
 from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.envelope import Envelope, to_kafka
-from samverkan_shared.sigcheck import OFFLOAD_FROM, SignatureWorker, Verifier
+from samverkan_shared.sigcheck import BEHIND_FROM, OFFLOAD_FROM, SignatureWorker, Verifier
 from samverkan_shared.sigcheck_worker import FrameError, check_all
 from samverkan_shared.signing import (
     Claim,
@@ -69,11 +69,11 @@ async def test_the_helper_gives_the_inline_verdicts(tmp_path: Path) -> None:
     verifier = _verifier(tmp_path, worker)
     claims = _claims(verifier, _signed(OFFLOAD_FROM + 8, forged={0, 17, OFFLOAD_FROM + 7}))
     try:
-        verdicts = await verifier.matching(claims)
+        verdicts = await verifier.matching(claims, behind=BEHIND_FROM)
         assert worker.started == 1 and worker.pid is not None
         assert [i for i, ok in enumerate(verdicts) if not ok] == [0, 17, OFFLOAD_FROM + 7]
         # The second batch goes to the same helper.
-        assert await verifier.matching(claims) == verdicts
+        assert await verifier.matching(claims, behind=BEHIND_FROM) == verdicts
         assert worker.started == 1
     finally:
         await verifier.close()
@@ -84,7 +84,16 @@ async def test_a_small_batch_is_checked_inline(tmp_path: Path) -> None:
     worker = SignatureWorker()
     verifier = _verifier(tmp_path, worker)
     claims = _claims(verifier, _signed(OFFLOAD_FROM - 1, forged={3}))
-    verdicts = await verifier.matching(claims)
+    verdicts = await verifier.matching(claims, behind=BEHIND_FROM)
+    assert [i for i, ok in enumerate(verdicts) if not ok] == [3]
+    assert worker.started == 0
+
+
+async def test_a_consumer_keeping_up_checks_inline(tmp_path: Path) -> None:
+    worker = SignatureWorker()
+    verifier = _verifier(tmp_path, worker)
+    claims = _claims(verifier, _signed(OFFLOAD_FROM, forged={3}))
+    verdicts = await verifier.matching(claims, behind=BEHIND_FROM - 1)
     assert [i for i, ok in enumerate(verdicts) if not ok] == [3]
     assert worker.started == 0
 
@@ -101,14 +110,16 @@ async def test_a_failed_helper_is_replaced_and_no_verdict_lost(
     verifier = _verifier(tmp_path, worker)
     claims = _claims(verifier, _signed(OFFLOAD_FROM, forged={5}))
     try:
-        await verifier.matching(claims)
+        await verifier.matching(claims, behind=BEHIND_FROM)
         assert worker.pid is not None
         os.kill(worker.pid, fault)
         # This batch finds the helper failed: it is checked inline, with the same verdicts.
-        verdicts = await verifier.matching(claims)
+        verdicts = await verifier.matching(claims, behind=BEHIND_FROM)
         assert [i for i, ok in enumerate(verdicts) if not ok] == [5]
         # And the next batch starts a new helper.
-        assert [i for i, ok in enumerate(await verifier.matching(claims)) if not ok] == [5]
+        assert [
+            i for i, ok in enumerate(await verifier.matching(claims, behind=BEHIND_FROM)) if not ok
+        ] == [5]
         assert worker.started == 2
     finally:
         await verifier.close()
@@ -120,15 +131,15 @@ async def test_a_cancelled_check_leaves_no_answer_for_the_next(tmp_path: Path) -
     good = _claims(verifier, _signed(OFFLOAD_FROM))
     bad = _claims(verifier, _signed(OFFLOAD_FROM, forged=set(range(OFFLOAD_FROM))))
     try:
-        assert all(await verifier.matching(good))  # the helper runs
-        task = asyncio.create_task(verifier.matching(bad))
+        assert all(await verifier.matching(good, behind=BEHIND_FROM))  # the helper runs
+        task = asyncio.create_task(verifier.matching(bad, behind=BEHIND_FROM))
         for _ in range(3):  # the request is written; its answer not yet read
             await asyncio.sleep(0)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         # Were the cancelled request's answer read as this one's, every verdict would be wrong.
-        assert all(await verifier.matching(good))
+        assert all(await verifier.matching(good, behind=BEHIND_FROM))
     finally:
         await verifier.close()
 
@@ -138,14 +149,14 @@ async def test_an_idle_helper_ends_and_the_next_batch_starts_one(tmp_path: Path)
     verifier = _verifier(tmp_path, worker)
     claims = _claims(verifier, _signed(OFFLOAD_FROM))
     try:
-        assert all(await verifier.matching(claims))
+        assert all(await verifier.matching(claims, behind=BEHIND_FROM))
         assert worker.pid is not None
         for _ in range(50):
             await asyncio.sleep(0.1)
             if worker.pid is None:
                 break
         assert worker.pid is None
-        assert all(await verifier.matching(claims))
+        assert all(await verifier.matching(claims, behind=BEHIND_FROM))
         assert worker.started == 2
     finally:
         await verifier.close()
@@ -187,8 +198,9 @@ async def test_a_forged_event_in_a_big_batch_is_dead_lettered_and_the_rest_appli
     for i, env in enumerate(envelopes):
         rec = to_kafka(env)
         records.append(FakeRecord(TOPIC, 0, i, rec.key, rec.value, rec.headers))
-    try:
-        await consumer.process_batch(records)
+    try:  # a batch of a consumer behind: its checks go to the helper
+        decoded = await consumer.decode_batch(records, behind=BEHIND_FROM)
+        await consumer.apply_decoded(records, decoded)
     finally:
         await verifier.close()
     assert verifier.worker is not None and verifier.worker.started == 1
