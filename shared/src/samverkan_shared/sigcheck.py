@@ -31,7 +31,7 @@ from samverkan_shared.envelope import Envelope
 from samverkan_shared.logs import get_logger
 from samverkan_shared.signing import SIGNATURE_BYTES, Claim, KeyRegistry, matches
 
-__all__ = ["BEHIND_FROM", "OFFLOAD_FROM", "SignatureWorker", "Verifier"]
+__all__ = ["BEHIND_FROM", "INLINE_SLICE", "OFFLOAD_FROM", "SignatureWorker", "Verifier"]
 
 log = get_logger(__name__)
 
@@ -45,6 +45,9 @@ national council's escalation p99 read 556 · 895 · 978 ms with the helper taki
 
 OFFLOAD_FROM = 32
 """Envelopes from which a batch's checks go to the helper (fewer take about 2 ms inline)."""
+
+INLINE_SLICE = 32
+"""Checks done inline between two turns of the event loop (about 1.5 ms)."""
 
 IDLE_EXIT = 60.0
 """Seconds without a request after which the helper ends (its memory goes back)."""
@@ -206,7 +209,14 @@ class Verifier:
                 return await self.worker.check(claims)
             except (OSError, EOFError, TimeoutError, ValueError) as exc:
                 log.warning("signature helper failed: checking inline", error=repr(exc))
-        return [matches(c) for c in claims]
+        # Inline, a slice at a time: a batch's transaction waiting on PostgreSQL is answered
+        # between slices, not after every check of the batch (as the decoding does).
+        verdicts: list[bool] = []
+        for start in range(0, len(claims), INLINE_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            verdicts += [matches(c) for c in claims[start : start + INLINE_SLICE]]
+        return verdicts
 
     async def close(self) -> None:
         """Stop the helper, if one runs."""

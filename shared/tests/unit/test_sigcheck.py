@@ -18,7 +18,13 @@ import pytest
 
 from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.envelope import Envelope, to_kafka
-from samverkan_shared.sigcheck import BEHIND_FROM, OFFLOAD_FROM, SignatureWorker, Verifier
+from samverkan_shared.sigcheck import (
+    BEHIND_FROM,
+    INLINE_SLICE,
+    OFFLOAD_FROM,
+    SignatureWorker,
+    Verifier,
+)
 from samverkan_shared.sigcheck_worker import FrameError, check_all
 from samverkan_shared.signing import (
     Claim,
@@ -256,3 +262,25 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+async def test_inline_checks_let_the_event_loop_run_between_slices(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path, None)
+    claims = _claims(verifier, _signed(3 * INLINE_SLICE))
+    turns = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal turns
+        while not done:
+            turns += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    before = turns
+    assert all(await verifier.matching(claims))
+    during = turns - before
+    done = True
+    await task
+    assert during >= 2  # once between each two of the three slices
