@@ -143,8 +143,9 @@ class EventConsumer:
         records: otherwise that transaction would wait for the whole batch's checks each
         time PostgreSQL answered it.
         """
-        # A Verifier checks the batch's signatures together, in its helper process when the
-        # batch is big (samverkan_shared.sigcheck); a plain function checks each inline.
+        # A Verifier checks the batch's signatures together after decoding, in its helper
+        # process when the consumer is far behind (samverkan_shared.sigcheck); a plain
+        # function checks each record inline as it is decoded.
         verifier = self.verify if isinstance(self.verify, Verifier) else None
         decoded: list[Decoded | None] = []
         claims: list[Claim] = []
