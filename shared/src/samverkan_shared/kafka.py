@@ -22,7 +22,7 @@ from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.kafka_security import broker_security
 from samverkan_shared.logs import get_logger
 from samverkan_shared.pace import Pace, wait_for_batches
-from samverkan_shared.pipeline import BatchPipeline
+from samverkan_shared.pipeline import BatchPipeline, next_offsets
 from samverkan_shared.settings import KafkaSettings
 from samverkan_shared.topics import TopicSpec
 
@@ -239,15 +239,11 @@ def subscribe(
 def records_behind(consumer: AIOKafkaConsumer, records: Sequence[Any]) -> int:
     """Records in the batch's partitions' logs beyond the batch (the high watermarks of the
     consumer's last fetches); 0 where a partition's is not known yet."""
-    last: dict[TopicPartition, int] = {}
-    for record in records:
-        tp = TopicPartition(record.topic, record.partition)
-        last[tp] = max(last.get(tp, -1), record.offset)
     waiting = 0
-    for tp, offset in last.items():
+    for tp, after in next_offsets(records).items():
         highwater = consumer.highwater(tp)
         if highwater is not None:
-            waiting += max(0, highwater - offset - 1)
+            waiting += max(0, highwater - after)
     return waiting
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import struct
 import sys
 import time
 from collections.abc import Sequence
@@ -27,9 +26,11 @@ from pathlib import Path
 
 import nacl
 
+from samverkan_shared import sigcheck_worker
 from samverkan_shared.envelope import Envelope
 from samverkan_shared.logs import get_logger
-from samverkan_shared.signing import SIGNATURE_BYTES, Claim, KeyRegistry, matches
+from samverkan_shared.sigcheck_worker import HEADER, KEY, LENGTH, SIGNATURE
+from samverkan_shared.signing import Claim, KeyRegistry, matches
 
 __all__ = ["BEHIND_FROM", "INLINE_SLICE", "OFFLOAD_FROM", "SignatureWorker", "Verifier"]
 
@@ -59,13 +60,10 @@ HELPER = (
     sys.executable,
     "-I",  # no PYTHON* variables, no user site
     "-S",  # no site: the helper imports libsodium's module and nothing else (9.5 MiB of RSS)
-    str(Path(__file__).with_name("sigcheck_worker.py")),
+    str(Path(sigcheck_worker.__file__)),
     str(Path(nacl.__file__).parent.parent),  # where PyNaCl is installed
 )
 """The helper's command line."""
-
-_HEADER = struct.Struct("<II")
-_LENGTH = struct.Struct("<I")
 
 
 class SignatureWorker:
@@ -80,7 +78,9 @@ class SignatureWorker:
         self._lock = asyncio.Lock()
         self._last_used = 0.0
         self._idle_check: asyncio.TimerHandle | None = None
-        self._retiring: asyncio.Task[None] | None = None
+        self._retiring: asyncio.Task[None] | None = (
+            None  # held: a task nobody holds may be collected
+        )
 
     @property
     def pid(self) -> int | None:
@@ -90,18 +90,18 @@ class SignatureWorker:
     async def check(self, claims: Sequence[Claim]) -> list[bool]:
         """Whether each signature matches. Raises OSError (or a timeout) if the helper failed;
         it is stopped then, and the next call starts another."""
-        if any(len(c.public_key) != 32 or len(c.signature) != SIGNATURE_BYTES for c in claims):
+        if any(len(c.public_key) != KEY or len(c.signature) != SIGNATURE for c in claims):
             # The helper reads keys and signatures by their fixed sizes: another size would
             # shift every later item of the frame onto another's verdict.
             raise ValueError("a claim's key or signature is not of Ed25519's size")
         body = b"".join(
-            c.public_key + c.signature + _LENGTH.pack(len(c.payload)) + c.payload for c in claims
+            c.public_key + c.signature + LENGTH.pack(len(c.payload)) + c.payload for c in claims
         )
         async with self._lock:
             try:
                 process = await self._running()
                 assert process.stdin is not None and process.stdout is not None
-                process.stdin.write(_HEADER.pack(len(claims), len(body)) + body)
+                process.stdin.write(HEADER.pack(len(claims), len(body)) + body)
                 await process.stdin.drain()
                 async with asyncio.timeout(self.timeout):
                     answer = await process.stdout.readexactly(len(claims))

@@ -37,6 +37,8 @@ if __name__ == "__main__":  # started with -S: the site directory is not on the 
 
 from nacl._sodium import ffi, lib  # noqa: E402  (PyNaCl is found by the line above)
 
+# The frame's layout, here only: the helper cannot import the service's modules, so the
+# service (samverkan_shared.sigcheck) imports these from it.
 HEADER = struct.Struct("<II")
 LENGTH = struct.Struct("<I")
 KEY, SIGNATURE = 32, 64

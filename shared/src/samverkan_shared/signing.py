@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from nacl.bindings import crypto_sign_BYTES
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
@@ -24,7 +25,6 @@ from samverkan_shared.envelope import Envelope, attributes, region_of_source
 from samverkan_shared.errors import PoisonMessage
 
 __all__ = [
-    "SIGNATURE_BYTES",
     "Claim",
     "KeyRegistry",
     "RegistryKey",
@@ -35,10 +35,6 @@ __all__ = [
     "public_key_of",
     "signing_payload",
 ]
-
-
-SIGNATURE_BYTES = 64
-"""An Ed25519 signature's size."""
 
 
 class SignatureRejected(PoisonMessage):
@@ -158,7 +154,7 @@ class KeyRegistry:
             signature = base64.b64decode(env.signature)
         except ValueError as exc:  # garbled on the way, as far as the reader can tell
             raise SignatureRejected("ce_signature: does not match the content") from exc
-        if len(signature) != SIGNATURE_BYTES:  # no Ed25519 signature: it cannot match
+        if len(signature) != crypto_sign_BYTES:  # no Ed25519 signature: it cannot match
             raise SignatureRejected("ce_signature: does not match the content")
         return Claim(bytes(key.public), signing_payload(env), signature)
 
