@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from samverkan_shared.db import UTCDateTime, insert_many, upsert_increments
-from samverkan_shared.envelope import Envelope, to_kafka
+from samverkan_shared.envelope import Envelope, KafkaRecord, to_kafka
 
 if TYPE_CHECKING:
     from samverkan_shared.signing import Signer
@@ -69,8 +69,10 @@ async def add_many_to_outbox(
     sequences: Table,
     events: Sequence[tuple[str, Envelope]],
     signer: Signer | None = None,
-) -> list[Envelope]:
+) -> list[tuple[Envelope, KafkaRecord]]:
     """Number events in their topics' streams (in the order given), sign and store them.
+
+    Returns each event as numbered and signed, with the record its row holds.
 
     One statement moves every topic's counter, one INSERT stores them all. A counter row is
     locked until the transaction ends, so the numbers are gapless and commit in order; the
@@ -83,7 +85,7 @@ async def add_many_to_outbox(
     moved = await upsert_increments(conn, sequences, "stream", "last", counts)
     next_number = {topic: last - counts[topic] + 1 for topic, last in moved}
     at = datetime.now(UTC)
-    numbered: list[Envelope] = []
+    numbered: list[tuple[Envelope, KafkaRecord]] = []
     rows: list[dict[str, Any]] = []
     for topic, envelope in events:
         seq = next_number[topic]
@@ -92,7 +94,7 @@ async def add_many_to_outbox(
         if signer is not None:  # after numbering: the signature covers the sequence too
             env = signer.sign(env)
         record = to_kafka(env)
-        numbered.append(env)
+        numbered.append((env, record))
         rows.append(
             {
                 "event_id": env.id,

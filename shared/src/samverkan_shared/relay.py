@@ -18,6 +18,7 @@ from samverkan_shared.drain import DrainLoop
 from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.metrics import PUBLISHED
 from samverkan_shared.uow import Storage
+from samverkan_shared.written import WrittenRecords
 
 __all__ = ["OutboxRelay", "RecordSink"]
 
@@ -50,14 +51,19 @@ class OutboxRelay:
         self.source: str | None = None
         self.loop = DrainLoop("outbox relay", self.drain_once, idle_poll, batch=batch_size)
         storage.on_commit.append(self.loop.wake)
-        # Built once: the relay drains after nearly every commit, and building these two
+        # What this process commits is handed over in memory; only other rows are read back.
+        self.written = storage.written = WrittenRecords()
+        # Built once: the relay drains after nearly every commit, and building these
         # statements each time was a third of its CPU in a region under load (py-spy).
         ob = storage.outbox
         self._unsent = (
-            select(ob.c.id, ob.c.topic, ob.c.key, ob.c.value, ob.c.headers)
+            select(ob.c.id, ob.c.topic, ob.c.event_id)
             .where(ob.c.sent_at.is_(None))
             .order_by(ob.c.id)
             .limit(batch_size)
+        )
+        self._records = select(ob.c.id, ob.c.key, ob.c.value, ob.c.headers).where(
+            ob.c.id.in_(bindparam("ids", expanding=True))
         )
         self._mark_sent = (
             update(ob)
@@ -76,13 +82,13 @@ class OutboxRelay:
             rows = (await conn.execute(self._unsent)).all()
             if not rows:
                 return 0
-            batch = [
-                (
-                    row.topic,
-                    KafkaRecord(row.key, row.value, [(k, v.encode()) for k, v in row.headers]),
-                )
-                for row in rows
-            ]
+            found = {row.id: self.written.take(row.event_id) for row in rows}
+            missing = [id_ for id_, record in found.items() if record is None]
+            if missing:
+                for row in await conn.execute(self._records, {"ids": missing}):
+                    headers = [(k, v.encode()) for k, v in row.headers]
+                    found[row.id] = KafkaRecord(row.key, row.value, headers)
+            batch = [(row.topic, _present(found[row.id])) for row in rows]
             # Sent together, acknowledged together: one round trip per batch, not per record.
             # What the broker acknowledged is marked even if a later record failed; the rest is
             # sent again by the next drain (a consumer's inbox absorbs a repeat).
@@ -147,3 +153,9 @@ class OutboxRelay:
         if oldest is None:
             return int(count), None
         return int(count), (datetime.now(UTC) - oldest).total_seconds()
+
+
+def _present(record: KafkaRecord | None) -> KafkaRecord:
+    if record is None:  # an unsent row is read back unless it was in memory
+        raise LookupError("an unsent outbox row vanished while the relay read it")
+    return record

@@ -80,6 +80,10 @@ def _tracer() -> trace.Tracer:
 
 def current_trace_context() -> dict[str, str]:
     """The current span's ``traceparent``/``tracestate``, to travel with an emitted event."""
+    # No span to continue (tracing off, or a batch consumer outside any span): nothing to
+    # carry, without asking every propagator for it once per emitted event.
+    if not trace.get_current_span().get_span_context().is_valid:
+        return {}
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return {k: v for k, v in carrier.items() if k in TRACE_HEADERS}

@@ -11,11 +11,12 @@ from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from samverkan_shared.db import insert_many
-from samverkan_shared.envelope import Envelope
+from samverkan_shared.envelope import Envelope, KafkaRecord
 from samverkan_shared.inbox import define_inbox
 from samverkan_shared.outbox import add_many_to_outbox, define_outbox
 from samverkan_shared.sequence import define_sequencing
 from samverkan_shared.signing import Signer
+from samverkan_shared.written import WrittenRecords
 
 __all__ = ["Storage", "UnitOfWork"]
 
@@ -33,6 +34,8 @@ class Storage:
     held: Table = field(init=False)
     on_commit: list[Callable[[], None]] = field(default_factory=list)
     signer: Signer | None = None
+    written: WrittenRecords | None = None
+    """Where committed outbox records wait for this process's relay (it sets this)."""
 
     def __post_init__(self) -> None:
         tables = self.metadata.tables
@@ -76,6 +79,7 @@ class UnitOfWork:
         self._committed = False
         self._events: list[tuple[str, Envelope]] = []
         self._rows: dict[Table, list[dict[str, Any]]] = {}
+        self._stored: list[tuple[str, KafkaRecord]] = []  # outbox records, by event id
         self.memo: dict[str, Any] = {}
         """What a handler read or decided for this transaction (a batch shares it)."""
 
@@ -117,7 +121,9 @@ class UnitOfWork:
         if not events:
             return []
         s = self.storage
-        return await add_many_to_outbox(self.conn, s.outbox, s.sequences, events, s.signer)
+        stored = await add_many_to_outbox(self.conn, s.outbox, s.sequences, events, s.signer)
+        self._stored += [(env.id, record) for env, record in stored]
+        return [env for env, _ in stored]
 
     def wake_on_commit(self) -> None:
         """Ask for the on-commit hooks (relay, senders) to run after this commit."""
@@ -128,6 +134,8 @@ class UnitOfWork:
         await self.flush()
         await self.conn.commit()
         self._committed = True
+        if self._stored and self.storage.written is not None:
+            self.storage.written.add(self._stored)
         if self._emitted:
             for wake in self.storage.on_commit:
                 wake()

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 
 import pytest
+from sqlalchemy import select
 
 from samverkan_shared.consumer import EventConsumer
 from samverkan_shared.contracts import Event
-from samverkan_shared.envelope import Envelope, from_kafka, to_kafka
+from samverkan_shared.envelope import Envelope, KafkaRecord, from_kafka, to_kafka
 from samverkan_shared.errors import Rejected
 from samverkan_shared.relay import OutboxRelay
 from samverkan_shared.signing import SignatureRejected
@@ -155,3 +156,62 @@ async def test_the_relay_wakes_on_commit_instead_of_polling(storage: Storage) ->
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert len(sink.sent) == 1
+
+
+async def _rows_as_records(storage: Storage) -> list[tuple[str, KafkaRecord]]:
+    """What the outbox table holds, as the records it stands for (in id order)."""
+    ob = storage.outbox
+    async with storage.engine.connect() as conn:
+        rows = await conn.execute(
+            select(ob.c.topic, ob.c.key, ob.c.value, ob.c.headers).order_by(ob.c.id)
+        )
+        return [
+            (r.topic, KafkaRecord(r.key, r.value, [(k, v.encode()) for k, v in r.headers]))
+            for r in rows
+        ]
+
+
+async def test_the_relay_sends_what_the_outbox_holds_from_memory_or_from_the_table(
+    storage: Storage,
+) -> None:
+    relay = OutboxRelay(storage, sink := ListSink())
+    # Another process on the same database (a second replica, the operator's CLI): its rows
+    # are not in this relay's memory and must be read from the table.
+    elsewhere = Storage(storage.engine, storage.metadata)
+    for store in (storage, elsewhere, storage):
+        async with store.unit_of_work() as uow:
+            uow.emit(TOPIC, escalation())
+            uow.emit("samverkan.sodra.upstream", escalation())
+            await uow.commit()
+    assert len(relay.written) == 4  # this process's two commits, not the other's
+    assert await relay.drain_once() == 6
+    assert sink.sent == await _rows_as_records(storage)
+    assert len(relay.written) == 0  # handed over, not kept
+
+
+async def test_records_forgotten_beyond_the_cap_are_read_back_in_order(storage: Storage) -> None:
+    relay = OutboxRelay(storage, sink := ListSink())
+    relay.written.cap = 2  # the broker was away while three commits were made
+    ids = []
+    for _ in range(3):
+        async with storage.unit_of_work() as uow:
+            uow.emit(TOPIC, escalation())
+            [numbered] = await uow.flush()
+            await uow.commit()
+        ids.append(numbered.id)
+    assert len(relay.written) == 2
+    assert await relay.drain_once() == 3
+    assert [from_kafka(r.key, r.value, r.headers).id for _, r in sink.sent] == ids
+    assert sink.sent == await _rows_as_records(storage)
+
+
+async def test_a_rolled_back_unit_of_work_leaves_nothing_for_the_relay(storage: Storage) -> None:
+    relay = OutboxRelay(storage, sink := ListSink())
+    with pytest.raises(RuntimeError):
+        async with storage.unit_of_work() as uow:
+            uow.emit(TOPIC, escalation())
+            await uow.flush()
+            raise RuntimeError("the state change failed")
+    assert len(relay.written) == 0
+    assert await relay.drain_once() == 0
+    assert sink.sent == []
