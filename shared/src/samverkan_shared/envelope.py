@@ -21,6 +21,7 @@ __all__ = [
     "decode_event",
     "format_time",
     "from_kafka",
+    "header_text",
     "region_source",
     "to_kafka",
 ]
@@ -90,14 +91,15 @@ class Envelope:
     ) -> Envelope:
         """Wrap an event; a new conversation starts its own correlation id."""
         event_id = str(uuid4())
+        event_type = event.event_type()
         trace_context = current_trace_context()  # the request or consumer span emitting it
         return cls(
             id=event_id,
             source=source,
-            type=event.event_type(),
+            type=event_type,
             subject=event.subject(),
             time=datetime.now(UTC),
-            dataschema=f"urn:samverkan:schema:{event.event_type()}",
+            dataschema=f"urn:samverkan:schema:{event_type}",
             partitionkey=event.partition_key(),
             data=event.model_dump_json().encode(),
             correlationid=correlation_id or event_id,
@@ -146,17 +148,25 @@ def attributes(env: Envelope) -> dict[str, str | None]:
     }
 
 
-def to_kafka(env: Envelope) -> KafkaRecord:
-    """Binary content mode: attributes as ``ce_*`` headers, the event as the value."""
-    attrs = attributes(env)
-    headers = [(f"ce_{k}", v.encode()) for k, v in attrs.items() if v is not None]
-    headers.append(("content-type", CONTENT_TYPE.encode()))
+def header_text(env: Envelope) -> list[tuple[str, str]]:
+    """The headers of ``to_kafka`` as text (the outbox stores them so, as JSON)."""
+    headers = [(f"ce_{k}", v) for k, v in attributes(env).items() if v is not None]
+    headers.append(("content-type", CONTENT_TYPE))
     # Trace context under both names: ce_* for CloudEvents readers, the bare W3C names for
     # any OpenTelemetry-instrumented Kafka consumer.
     for name in ("traceparent", "tracestate"):
         value = getattr(env, name)
         if value:
-            headers += [(f"ce_{name}", value.encode()), (name, value.encode())]
+            headers += [(f"ce_{name}", value), (name, value)]
+    return headers
+
+
+def to_kafka(env: Envelope, text: list[tuple[str, str]] | None = None) -> KafkaRecord:
+    """Binary content mode: attributes as ``ce_*`` headers, the event as the value.
+
+    ``text``: the envelope's ``header_text``, when the caller has it already.
+    """
+    headers = [(k, v.encode()) for k, v in (text if text is not None else header_text(env))]
     return KafkaRecord(key=env.partitionkey.encode(), value=env.data, headers=headers)
 
 

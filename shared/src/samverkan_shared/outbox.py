@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from samverkan_shared.db import UTCDateTime, insert_many, upsert_increments
-from samverkan_shared.envelope import Envelope, KafkaRecord, to_kafka
+from samverkan_shared.envelope import Envelope, KafkaRecord, header_text, to_kafka
 
 if TYPE_CHECKING:
     from samverkan_shared.signing import Signer
@@ -93,7 +93,8 @@ async def add_many_to_outbox(
         env = envelope.with_sequence(seq)
         if signer is not None:  # after numbering: the signature covers the sequence too
             env = signer.sign(env)
-        record = to_kafka(env)
+        text = header_text(env)  # stored as text, sent as bytes: not encoded and decoded back
+        record = to_kafka(env, text)
         numbered.append((env, record))
         rows.append(
             {
@@ -103,7 +104,7 @@ async def add_many_to_outbox(
                 "sequence": seq,
                 "key": record.key,
                 "value": record.value,
-                "headers": [[k, v.decode()] for k, v in record.headers],
+                "headers": text,
                 "created_at": at,
                 "attempts": 0,
             }
