@@ -45,12 +45,15 @@ class Priority(StrEnum):
     @property
     def rank(self) -> int:
         """0 (low) … 3 (critical): stored, so the queue sorts by it."""
-        return list(Priority).index(self)
+        return _RANKS[self]  # asked once per escalation applied: not a list built each time
 
     @classmethod
     def of_rank(cls, rank: int) -> Priority:
         """The priority stored as ``rank``."""
         return list(cls)[rank]
+
+
+_RANKS = {priority: rank for rank, priority in enumerate(Priority)}
 
 
 _S = NationalState
