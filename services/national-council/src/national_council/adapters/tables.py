@@ -92,7 +92,13 @@ issues = Table(
     Index("ix_issues_state_received_id", "state", "received_at", "id"),
     Index("ix_issues_region_received_id", "region", "received_at", "id"),
     Index("ix_issues_assignee", "assignee"),
-    Index("ix_issues_link_group", "link_group"),
+    # Only linked issues: every escalation arrives unlinked (migration 0008).
+    Index(
+        "ix_issues_link_group",
+        "link_group",
+        postgresql_where=text("link_group IS NOT NULL"),
+        sqlite_where=text("link_group IS NOT NULL"),
+    ),
 )
 
 
