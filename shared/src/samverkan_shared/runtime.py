@@ -17,7 +17,7 @@ from samverkan_shared.asyncapi import asyncapi_router, document
 from samverkan_shared.consumer import DeadLetterHook, EventConsumer, Handler
 from samverkan_shared.db import make_engine
 from samverkan_shared.envelope import Envelope
-from samverkan_shared.heap import freeze_startup_objects
+from samverkan_shared.heap import collect_less_often, freeze_startup_objects
 from samverkan_shared.http import KeyCheck, install, token_guard
 from samverkan_shared.kafka import BrokerSink, build_broker, subscribe
 from samverkan_shared.logs import get_logger
@@ -102,9 +102,9 @@ class Runtime:
         await self.broker.start()
         for work in (self.relay.run, *self.workers):
             self._tasks.append(asyncio.create_task(work(), name=f"{self.name}:{work.__name__}"))
-        frozen = (
-            freeze_startup_objects()
-        )  # after everything start-up builds (samverkan_shared.heap)
+        # After everything start-up builds (samverkan_shared.heap).
+        frozen = freeze_startup_objects()
+        collect_less_often()
         log.info("service started", consumers=len(self.consumers), frozen_objects=frozen)
         try:
             yield self

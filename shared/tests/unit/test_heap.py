@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from samverkan_shared.heap import freeze_startup_objects
+from samverkan_shared.heap import THRESHOLDS, collect_less_often, freeze_startup_objects
 
 
 class Node:
@@ -40,3 +40,23 @@ def test_live_objects_are_left_out_of_later_collections(unfrozen: None) -> None:
 
     assert frozen >= len(kept)
     assert not any(gc.is_tracked(n) and n in gc.get_objects() for n in kept[:3])
+
+
+@pytest.fixture
+def default_thresholds() -> Iterator[None]:
+    before = gc.get_threshold()
+    yield
+    gc.set_threshold(*before)
+
+
+def test_garbage_cycles_are_still_collected_less_often(default_thresholds: None) -> None:
+    collect_less_often()
+    gc.collect()
+    alive = weakref.WeakSet[Node]()
+    for _ in range(100 * THRESHOLDS[0]):  # a service's worth of batches, each leaving a cycle
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        alive.add(a)
+    del a, b
+    # What the collector has not reached yet is bounded by its thresholds, not by the run.
+    assert len(alive) < 2 * THRESHOLDS[0] * THRESHOLDS[1]
