@@ -22,8 +22,9 @@ A batch of 250 events allocates tens of thousands of objects that all die when i
 mostly by reference counting. At 700 the youngest generation was collected ~100 times a
 second in a loaded national council, promoting a live batch's objects on the way, and the
 oldest was walked every second or so: 0.74-0.89 s of collection while it applied 20,000
-queued escalations (``gc.callbacks``, two runs). At these thresholds 0.43 s, one full
-collection instead of 13-14, and the same peak RSS (144 MiB) (README, tenth round).
+queued escalations (``gc.callbacks``, two runs, start-up included). At these thresholds
+0.54-0.66 s, with 4 full collections instead of 13-14, all of them during start-up (before
+these are set), and the same peak RSS, 143-145 MiB (README, tenth round).
 """
 
 
