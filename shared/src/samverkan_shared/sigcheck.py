@@ -78,9 +78,8 @@ class SignatureWorker:
         self._lock = asyncio.Lock()
         self._last_used = 0.0
         self._idle_check: asyncio.TimerHandle | None = None
-        self._retiring: asyncio.Task[None] | None = (
-            None  # held: a task nobody holds may be collected
-        )
+        # The idle exit's task, held: the event loop keeps only a weak reference to a task.
+        self._retiring: asyncio.Task[None] | None = None
 
     @property
     def pid(self) -> int | None:
