@@ -29,8 +29,12 @@ __all__ = [
 ]
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
-    """An engine for the service's own database; SQLite gets WAL and a busy timeout."""
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0) -> AsyncEngine:
+    """An engine for the service's own database; SQLite gets WAL and a busy timeout.
+
+    PostgreSQL connections are opened as needed, up to ``pool_size``, and kept (see
+    ``DatabaseSettings.database_pool_size``).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
