@@ -2,8 +2,8 @@
 
 With five pooled and five "overflow" connections, every connection beyond five was closed
 when it came back, and the next peak opened it again: a backend forked, a handshake and the
-statements prepared again, on the request that needed it (10-22 new sessions per region in
-15 s at 200 escalations a second). The settings' defaults keep every connection opened.
+statements prepared again, on the request that needed it (up to 20 new sessions per region
+in 15 s at 200 escalations a second). The settings' defaults keep every connection opened.
 """
 
 from __future__ import annotations

@@ -134,8 +134,8 @@ class DatabaseSettings(_Base):
     # Ten at most: a network is many services on one PostgreSQL (max_connections is 100 out of
     # the box), and each service's work is short transactions. All ten are kept once opened:
     # an "overflow" connection is closed at every return to a full pool, so under steady load
-    # (five pooled + five overflow before) a region opened 10-22 new PostgreSQL sessions in
-    # 15 s at 200 escalations/s — each a backend forked, a handshake, statements prepared
+    # (five pooled + five overflow before) a region opened up to 20 new PostgreSQL sessions
+    # in 15 s at 200 escalations/s — each a backend forked, a handshake, statements prepared
     # again — on the request that needed it. A request beyond ten waits for one instead.
     database_pool_size: int = Field(
         10, ge=1, le=100, description="PostgreSQL connections the service keeps open once opened"
