@@ -45,13 +45,12 @@ async def test_peaks_reuse_the_connections_the_first_peak_opened(dsn: str) -> No
         max_overflow=settings.database_max_overflow,
     )
     storage = Storage(engine, MetaData())
-    try:
-        waves = [set(await asyncio.gather(*(_backend(storage) for _ in range(PEAK))))]
-        for _ in range(3):
-            waves.append(set(await asyncio.gather(*(_backend(storage) for _ in range(PEAK)))))
+    try:  # four peaks, one after the other
+        waves = [
+            set(await asyncio.gather(*(_backend(storage) for _ in range(PEAK)))) for _ in range(4)
+        ]
     finally:
         await engine.dispose()
-    opened = len(waves[0])
-    assert opened <= settings.database_pool_size + settings.database_max_overflow
+    assert len(waves[0]) <= settings.database_pool_size + settings.database_max_overflow
     for later in waves[1:]:
         assert later <= waves[0], f"a later peak opened {len(later - waves[0])} new connections"

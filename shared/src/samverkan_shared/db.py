@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from samverkan_shared.settings import MAX_OVERFLOW, POOL_SIZE
+
 __all__ = [
     "COPY_FROM",
     "UTCDateTime",
@@ -29,11 +31,13 @@ __all__ = [
 ]
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+) -> AsyncEngine:
     """An engine for the service's own database; SQLite gets WAL and a busy timeout.
 
     PostgreSQL connections are opened as needed, up to ``pool_size``, and kept (see
-    ``DatabaseSettings.database_pool_size``).
+    ``samverkan_shared.settings.POOL_SIZE``).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":

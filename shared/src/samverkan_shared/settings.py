@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = [
     "DEV_API_TOKEN",
     "IDLE_FETCH_WAIT",
+    "MAX_OVERFLOW",
+    "POOL_SIZE",
     "DatabaseSettings",
     "Environment",
     "HttpSettings",
@@ -125,23 +127,32 @@ class KafkaSettings(_Base):
         return self
 
 
+# Ten at most: a network is many services on one PostgreSQL (max_connections is 100 out of the
+# box), and each service's work is short transactions. All ten are kept once opened: an
+# "overflow" connection is closed at every return to a full pool, so under steady load (five
+# pooled + five overflow before) a region opened up to 20 new PostgreSQL sessions in 15 s at
+# 200 escalations/s — each a backend forked, a handshake, statements prepared again — on the
+# request that needed it. A request beyond ten waits for one instead.
+POOL_SIZE = 10
+"""PostgreSQL connections a service opens as needed and keeps."""
+MAX_OVERFLOW = 0
+"""Connections beyond ``POOL_SIZE``, each closed again when it comes back."""
+
+
 class DatabaseSettings(_Base):
     """The service's own database (SQLite file by default, PostgreSQL in production)."""
 
     database_url: str = Field(
         "sqlite+aiosqlite:///./.run/data/service.db", description="SQLAlchemy async URL"
     )
-    # Ten at most: a network is many services on one PostgreSQL (max_connections is 100 out of
-    # the box), and each service's work is short transactions. All ten are kept once opened:
-    # an "overflow" connection is closed at every return to a full pool, so under steady load
-    # (five pooled + five overflow before) a region opened up to 20 new PostgreSQL sessions
-    # in 15 s at 200 escalations/s — each a backend forked, a handshake, statements prepared
-    # again — on the request that needed it. A request beyond ten waits for one instead.
     database_pool_size: int = Field(
-        10, ge=1, le=100, description="PostgreSQL connections the service keeps open once opened"
+        POOL_SIZE,
+        ge=1,
+        le=100,
+        description="PostgreSQL connections the service keeps open once opened",
     )
     database_max_overflow: int = Field(
-        0,
+        MAX_OVERFLOW,
         ge=0,
         le=100,
         description="extra PostgreSQL connections at peaks, each closed again after its use",
