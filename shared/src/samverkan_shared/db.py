@@ -21,12 +21,16 @@ from samverkan_shared.settings import MAX_OVERFLOW, POOL_SIZE
 
 __all__ = [
     "COPY_FROM",
+    "POSTGRESQL",
     "UTCDateTime",
     "autocommit",
     "insert_ignore",
     "insert_ignore_many",
     "insert_many",
+    "insert_together",
     "make_engine",
+    "pg_type",
+    "together",
     "upsert_increments",
 ]
 
@@ -153,6 +157,71 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
     await driver.copy_records_to_table(
         table.name, records=records, columns=list(columns), schema_name=table.schema
     )
+
+
+def together(conn: AsyncConnection, tables: dict[Table, list[dict[str, Any]]]) -> bool:
+    """Whether ``insert_together`` can write these rows: PostgreSQL, fewer than ``COPY_FROM``
+    rows a table (a COPY is quicker for more), every table's rows of one shape, and no column
+    left out whose default Python would have to fill in."""
+    if conn.dialect.name != "postgresql":
+        return False
+    for table, rows in tables.items():
+        if not rows or len(rows) >= COPY_FROM:
+            return False
+        keys = rows[0].keys()
+        if any(r.keys() != keys for r in rows) or _python_defaults(table, tuple(keys)):
+            return False
+    return True
+
+
+async def insert_together(conn: AsyncConnection, tables: dict[Table, list[dict[str, Any]]]) -> None:
+    """The rows of several tables in one statement, in the caller's transaction (PostgreSQL).
+
+    One round trip instead of one a table: each table's rows go in as one array a column
+    (``unnest``), every table but the last in a data-modifying WITH. PostgreSQL checks foreign
+    keys at the end of the statement, so children may come in the same statement as their
+    parents. Only for rows ``together`` accepts.
+    """
+    shapes = tuple((table, tuple(rows[0])) for table, rows in tables.items() if rows)
+    if not shapes:
+        return
+    params: list[list[Any]] = []
+    for table, columns in shapes:
+        rows = tables[table]
+        values = [[row[c] for row in rows] for c in columns]
+        for i, process in _converted_columns(table, columns, conn.dialect):
+            values[i] = [None if v is None else process(v) for v in values[i]]
+        params += values
+    await conn.exec_driver_sql(_together_sql(shapes), tuple(params))
+
+
+POSTGRESQL: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
+"""The PostgreSQL dialect, for SQL written as text (``insert_together``)."""
+
+
+def pg_type(column: Column[Any]) -> str:
+    """The column's type as PostgreSQL spells it (for a cast in SQL written as text)."""
+    return str(column.type.compile(dialect=POSTGRESQL))
+
+
+@cache
+def _together_sql(shapes: tuple[tuple[Table, tuple[str, ...]], ...]) -> str:
+    """Built once per combination of tables and columns (a batch's are few and repeat)."""
+    quote = POSTGRESQL.identifier_preparer
+    inserts: list[str] = []
+    n = 0
+    for table, columns in shapes:
+        arrays = []
+        for c in columns:
+            n += 1
+            arrays.append(f"${n}::{pg_type(table.c[c])}[]")
+        names = ", ".join(quote.quote(c) for c in columns)
+        inserts.append(
+            f"INSERT INTO {quote.format_table(table)} ({names})"
+            f" SELECT * FROM unnest({', '.join(arrays)})"
+        )
+    withs = [f"w{i} AS ({sql})" for i, sql in enumerate(inserts[:-1])]
+    return (f"WITH {', '.join(withs)} " if withs else "") + inserts[-1]
 
 
 @cache

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from samverkan_shared.db import UTCDateTime, insert_ignore
+from samverkan_shared.db import POSTGRESQL, UTCDateTime, insert_ignore, pg_type
 from samverkan_shared.envelope import Envelope
-from samverkan_shared.sequence import define_sequencing
+from samverkan_shared.sequence import Stream, define_sequencing
 
-__all__ = ["define_inbox", "inbox_row", "record_in_inbox"]
+__all__ = ["define_inbox", "inbox_row", "record_in_inbox", "record_with_progress"]
 
 
 def define_inbox(metadata: MetaData) -> Table:
@@ -55,3 +56,51 @@ async def record_in_inbox(
     row = inbox_row(env, topic, partition, offset)
     result = await conn.execute(insert_ignore(conn, inbox, **row))
     return bool(result.rowcount)
+
+
+async def record_with_progress(
+    conn: AsyncConnection,
+    inbox: Table,
+    progress: Table,
+    rows: list[dict[str, Any]],
+    moves: dict[Stream, int],
+    at: datetime,
+) -> set[tuple[str, str]]:
+    """A batch's inbox rows and its streams' new progress in one statement (PostgreSQL).
+
+    ``moves`` only raise known streams (``sequence.plain_moves``). Returns the (source, id)
+    of the rows that were new; the others were applied before. One round trip where the
+    inbox INSERT and the progress UPDATE were two, in every batch of every consumer.
+    """
+    columns = tuple(rows[0])
+    params: list[Any] = [[row[c] for row in rows] for c in columns]
+    streams = list(moves)
+    params += [
+        [st.consumer for st in streams],
+        [st.source for st in streams],
+        [st.topic for st in streams],
+        [moves[st] for st in streams],
+        at,
+    ]
+    sql = _inbox_and_progress(inbox, progress, columns)
+    found: list[Any] = list(await conn.exec_driver_sql(sql, tuple(params)))
+    return {(source, event_id) for source, event_id in found}
+
+
+@cache
+def _inbox_and_progress(inbox: Table, progress: Table, columns: tuple[str, ...]) -> str:
+    """Built once per consumer's inbox: the progress UPDATE rides on the inbox INSERT."""
+    quote = POSTGRESQL.identifier_preparer
+    n = len(columns)
+    p = progress.c
+    rows = ", ".join(f"${i}::{pg_type(inbox.c[c])}[]" for i, c in enumerate(columns, 1))
+    return (
+        f"WITH moved AS (UPDATE {quote.format_table(progress)} AS p"
+        f" SET applied = m.applied, updated_at = ${n + 5}::{pg_type(p.updated_at)}"
+        f" FROM unnest(${n + 1}::{pg_type(p.consumer)}[], ${n + 2}::{pg_type(p.source)}[],"
+        f" ${n + 3}::{pg_type(p.topic)}[], ${n + 4}::{pg_type(p.applied)}[])"
+        " AS m(consumer, source, topic, applied)"
+        " WHERE p.consumer = m.consumer AND p.source = m.source AND p.topic = m.topic)"
+        f" INSERT INTO {quote.format_table(inbox)} ({', '.join(quote.quote(c) for c in columns)})"
+        f" SELECT * FROM unnest({rows}) ON CONFLICT DO NOTHING RETURNING source, event_id"
+    )

@@ -27,7 +27,7 @@ from samverkan_shared.envelope import Envelope, KafkaRecord, header_text, to_kaf
 if TYPE_CHECKING:
     from samverkan_shared.signing import Signer
 
-__all__ = ["add_many_to_outbox", "define_outbox"]
+__all__ = ["add_many_to_outbox", "define_outbox", "number_for_outbox"]
 
 
 def define_outbox(metadata: MetaData) -> tuple[Table, Table]:
@@ -73,14 +73,28 @@ async def add_many_to_outbox(
     """Number events in their topics' streams (in the order given), sign and store them.
 
     Returns each event as numbered and signed, with the record its row holds.
+    """
+    numbered, rows = await number_for_outbox(conn, sequences, events, signer)
+    await insert_many(conn, outbox, rows)
+    return numbered
 
-    One statement moves every topic's counter, one INSERT stores them all. A counter row is
-    locked until the transaction ends, so the numbers are gapless and commit in order; the
-    counters are locked in the topics' name order, the same in every transaction, so that
-    two of them never wait for each other.
+
+async def number_for_outbox(
+    conn: AsyncConnection,
+    sequences: Table,
+    events: Sequence[tuple[str, Envelope]],
+    signer: Signer | None = None,
+) -> tuple[list[tuple[Envelope, KafkaRecord]], list[dict[str, Any]]]:
+    """Number events in their topics' streams and sign them: the events with their records,
+    and the outbox rows to insert in this transaction.
+
+    One statement moves every topic's counter. A counter row is locked until the transaction
+    ends, so the numbers are gapless and commit in order; the counters are locked in the
+    topics' name order, the same in every transaction, so that two of them never wait for
+    each other.
     """
     if not events:
-        return []
+        return [], []
     counts = Counter(topic for topic, _ in events)
     moved = await upsert_increments(conn, sequences, "stream", "last", counts)
     next_number = {topic: last - counts[topic] + 1 for topic, last in moved}
@@ -109,5 +123,4 @@ async def add_many_to_outbox(
                 "attempts": 0,
             }
         )
-    await insert_many(conn, outbox, rows)
-    return numbered
+    return numbered, rows

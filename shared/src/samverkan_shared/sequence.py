@@ -64,6 +64,7 @@ __all__ = [
     "held_sequences",
     "hold",
     "is_sequenced",
+    "plain_moves",
     "positions_of_consumer",
     "progress_of",
     "take_held",
@@ -265,11 +266,7 @@ async def advance_many(
 ) -> None:
     """``advance`` for a batch's streams: the known ones in one executemany (one round trip
     with asyncpg), new streams and streams holding events one by one (rare)."""
-    simple = {
-        stream: n
-        for stream, n in moves.items()
-        if before.get(stream, 0) > 0 and stream not in holding and n > before[stream]
-    }
+    simple = plain_moves(moves, before, holding)
     if simple:
         now = datetime.now(UTC)
         await conn.execute(
@@ -290,6 +287,17 @@ async def advance_many(
             await advance(
                 conn, progress, held, stream, n, before.get(stream, 0), holding=stream in holding
             )
+
+
+def plain_moves(
+    moves: dict[Stream, int], before: dict[Stream, int], holding: set[Stream]
+) -> dict[Stream, int]:
+    """The moves that only raise a known stream's progress: no new row, no held copies."""
+    return {
+        stream: n
+        for stream, n in moves.items()
+        if before.get(stream, 0) > 0 and stream not in holding and n > before[stream]
+    }
 
 
 async def _drop_held(conn: AsyncConnection, held: Table, stream: Stream, sequence: int) -> None:

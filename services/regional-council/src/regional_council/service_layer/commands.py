@@ -140,11 +140,15 @@ class RegionalCommands:
         return await self._once(idem, lambda uow: self.escalate_in(uow, new, esc))
 
     async def escalate_in(self, uow: UnitOfWork, new: NewIssue, esc: Escalation) -> Issue:
-        """Register and escalate in one INSERT, inside the caller's unit of work."""
+        """Register and escalate in one row, inside the caller's unit of work.
+
+        The row is deferred: it goes in with the escalation's outbox row, one statement for
+        both (``UnitOfWork.flush``), and a batch of intake messages inserts its rows together.
+        """
         issue = await self._new_row(uow, new)
         LIFECYCLE.check(RegionalState.OPEN, RegionalState.ESCALATED)
         row = {**issue, **self._escalation(uow, issue, esc), "state": RegionalState.ESCALATED.value}
-        await uow.conn.execute(issues.insert(), row)  # a cached statement, the row bound
+        uow.defer(issues, row)
         return row
 
     def _escalation(self, uow: UnitOfWork, issue: dict[str, Any], esc: Escalation) -> Issue:

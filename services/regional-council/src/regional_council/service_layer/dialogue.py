@@ -162,8 +162,10 @@ class DownstreamHandler:
     async def _assessment(
         self, uow: UnitOfWork, event: AssessmentPublished | AssessmentRevised
     ) -> None:
-        await uow.conn.execute(
-            assessments.insert().values(
+        # Deferred: written with the batch's other rows in one statement at flush.
+        uow.defer(
+            assessments,
+            dict(
                 assessment_id=str(event.assessment_id),
                 version=event.assessment_version,
                 title=event.title,
@@ -176,7 +178,7 @@ class DownstreamHandler:
                 change_note=getattr(event, "change_note", None),
                 published_at=event.published_at,
                 received_at=repo.now(),
-            )
+            ),
         )
         for ref in event.answers:
             if ref.region == self.region:
