@@ -30,7 +30,7 @@ from samverkan_shared.db import insert_ignore_many
 from samverkan_shared.drain import retry_until_done
 from samverkan_shared.envelope import Envelope, KafkaRecord, decode_event, from_kafka
 from samverkan_shared.errors import PoisonMessage, Rejected
-from samverkan_shared.inbox import inbox_row, record_in_inbox, record_with_progress
+from samverkan_shared.inbox import inbox_row, record_batch, record_in_inbox
 from samverkan_shared.logs import get_logger
 from samverkan_shared.metrics import CONSUMED, HANDLER_SECONDS, RETRIES
 from samverkan_shared.relay import RecordSink
@@ -40,14 +40,12 @@ from samverkan_shared.sequence import (
     Position,
     Stream,
     advance,
-    advance_many,
     classify,
     held_between,
     held_row,
     held_sequences,
     hold,
     is_sequenced,
-    plain_moves,
     positions_of_consumer,
     progress_of,
     take_held,
@@ -242,15 +240,9 @@ class EventConsumer:
                 inbox_row(i.envelope, i.record.topic, i.record.partition, i.record.offset, moment)
                 for i in plan.apply
             ]
-            moves = plan.progress
-            if rows and uow.conn.dialect.name == "postgresql":  # one statement for both
-                plain = plain_moves(moves, before, holding)
-                new = await record_with_progress(uow.conn, s.inbox, s.progress, rows, plain, moment)
-                moves = {stream: n for stream, n in moves.items() if stream not in plain}
-            else:
-                key = (s.inbox.c.source, s.inbox.c.event_id)
-                new = set(await insert_ignore_many(uow.conn, s.inbox, rows, *key))
-            await advance_many(uow.conn, s.progress, s.held, moves, before, holding)
+            new = await record_batch(
+                uow.conn, s.inbox, s.progress, s.held, rows, plan.progress, before, holding, moment
+            )
             await insert_ignore_many(uow.conn, s.held, [self._held_row(i) for i in plan.hold])
             applied_now = 0
             untraced = tracing_off()

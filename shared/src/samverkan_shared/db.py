@@ -24,6 +24,7 @@ __all__ = [
     "POSTGRESQL",
     "UTCDateTime",
     "autocommit",
+    "column_arrays",
     "insert_ignore",
     "insert_ignore_many",
     "insert_many",
@@ -31,6 +32,7 @@ __all__ = [
     "make_engine",
     "pg_type",
     "together",
+    "unnest_insert",
     "upsert_increments",
 ]
 
@@ -177,22 +179,28 @@ def together(conn: AsyncConnection, tables: dict[Table, list[dict[str, Any]]]) -
 async def insert_together(conn: AsyncConnection, tables: dict[Table, list[dict[str, Any]]]) -> None:
     """The rows of several tables in one statement, in the caller's transaction (PostgreSQL).
 
-    One round trip instead of one a table: each table's rows go in as one array a column
-    (``unnest``), every table but the last in a data-modifying WITH. PostgreSQL checks foreign
-    keys at the end of the statement, so children may come in the same statement as their
-    parents. Only for rows ``together`` accepts.
+    One round trip instead of one a table: every table but the last is a data-modifying WITH
+    (``unnest_insert``). PostgreSQL checks foreign keys at the end of the statement, so
+    children may come in the same statement as their parents. Only for rows ``together``
+    accepts.
     """
     shapes = tuple((table, tuple(rows[0])) for table, rows in tables.items() if rows)
     if not shapes:
         return
     params: list[list[Any]] = []
     for table, columns in shapes:
-        rows = tables[table]
-        values = [[row[c] for row in rows] for c in columns]
-        for i, process in _converted_columns(table, columns, conn.dialect):
-            values[i] = [None if v is None else process(v) for v in values[i]]
-        params += values
+        params += column_arrays(conn, table, columns, tables[table])
     await conn.exec_driver_sql(_together_sql(shapes), tuple(params))
+
+
+def column_arrays(
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]
+) -> list[list[Any]]:
+    """The rows' values as one list a column, converted as SQLAlchemy would (JSON → text)."""
+    values = [[row[c] for row in rows] for c in columns]
+    for i, process in _converted_columns(table, columns, conn.dialect):
+        values[i] = [None if v is None else process(v) for v in values[i]]
+    return values
 
 
 POSTGRESQL: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
@@ -204,22 +212,23 @@ def pg_type(column: Column[Any]) -> str:
     return str(column.type.compile(dialect=POSTGRESQL))
 
 
+def unnest_insert(table: Table, columns: tuple[str, ...], first: int) -> str:
+    """``INSERT INTO table (columns) SELECT * FROM unnest($first::T[], …)``: rows given as one
+    array a column (``column_arrays``), the parameters numbered from ``first``."""
+    quote = POSTGRESQL.identifier_preparer
+    arrays = ", ".join(f"${n}::{pg_type(table.c[c])}[]" for n, c in enumerate(columns, first))
+    names = ", ".join(quote.quote(c) for c in columns)
+    return f"INSERT INTO {quote.format_table(table)} ({names}) SELECT * FROM unnest({arrays})"
+
+
 @cache
 def _together_sql(shapes: tuple[tuple[Table, tuple[str, ...]], ...]) -> str:
     """Built once per combination of tables and columns (a batch's are few and repeat)."""
-    quote = POSTGRESQL.identifier_preparer
     inserts: list[str] = []
-    n = 0
+    first = 1
     for table, columns in shapes:
-        arrays = []
-        for c in columns:
-            n += 1
-            arrays.append(f"${n}::{pg_type(table.c[c])}[]")
-        names = ", ".join(quote.quote(c) for c in columns)
-        inserts.append(
-            f"INSERT INTO {quote.format_table(table)} ({names})"
-            f" SELECT * FROM unnest({', '.join(arrays)})"
-        )
+        inserts.append(unnest_insert(table, columns, first))
+        first += len(columns)
     withs = [f"w{i} AS ({sql})" for i, sql in enumerate(inserts[:-1])]
     return (f"WITH {', '.join(withs)} " if withs else "") + inserts[-1]
 

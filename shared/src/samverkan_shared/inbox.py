@@ -9,11 +9,19 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from samverkan_shared.db import POSTGRESQL, UTCDateTime, insert_ignore, pg_type
+from samverkan_shared.db import (
+    POSTGRESQL,
+    UTCDateTime,
+    column_arrays,
+    insert_ignore,
+    insert_ignore_many,
+    pg_type,
+    unnest_insert,
+)
 from samverkan_shared.envelope import Envelope
-from samverkan_shared.sequence import Stream, define_sequencing
+from samverkan_shared.sequence import Stream, advance_many, define_sequencing, plain_moves
 
-__all__ = ["define_inbox", "inbox_row", "record_in_inbox", "record_with_progress"]
+__all__ = ["define_inbox", "inbox_row", "record_batch", "record_in_inbox"]
 
 
 def define_inbox(metadata: MetaData) -> Table:
@@ -58,7 +66,35 @@ async def record_in_inbox(
     return bool(result.rowcount)
 
 
-async def record_with_progress(
+async def record_batch(
+    conn: AsyncConnection,
+    inbox: Table,
+    progress: Table,
+    held: Table,
+    rows: list[dict[str, Any]],
+    moves: dict[Stream, int],
+    before: dict[Stream, int],
+    holding: set[Stream],
+    at: datetime,
+) -> set[tuple[str, str]]:
+    """A batch's inbox rows and its streams' new progress (``sequence.advance_many``); the
+    (source, id) of the rows that were new (the others were applied before).
+
+    On PostgreSQL the rows and the moves that only raise a known stream go in one statement:
+    one round trip where the inbox INSERT and the progress UPDATE were two, in every batch of
+    every consumer. New streams and streams holding events follow as before (rare).
+    """
+    if rows and conn.dialect.name == "postgresql":
+        plain = plain_moves(moves, before, holding)
+        new = await _record_with_progress(conn, inbox, progress, rows, plain, at)
+        moves = {stream: n for stream, n in moves.items() if stream not in plain}
+    else:
+        new = set(await insert_ignore_many(conn, inbox, rows, inbox.c.source, inbox.c.event_id))
+    await advance_many(conn, progress, held, moves, before, holding)
+    return new
+
+
+async def _record_with_progress(
     conn: AsyncConnection,
     inbox: Table,
     progress: Table,
@@ -66,21 +102,15 @@ async def record_with_progress(
     moves: dict[Stream, int],
     at: datetime,
 ) -> set[tuple[str, str]]:
-    """A batch's inbox rows and its streams' new progress in one statement (PostgreSQL).
-
-    ``moves`` only raise known streams (``sequence.plain_moves``). Returns the (source, id)
-    of the rows that were new; the others were applied before. One round trip where the
-    inbox INSERT and the progress UPDATE were two, in every batch of every consumer.
-    """
     columns = tuple(rows[0])
-    params: list[Any] = [[row[c] for row in rows] for c in columns]
+    params: list[Any] = column_arrays(conn, inbox, columns, rows)
     streams = list(moves)
     params += [
+        at,
         [st.consumer for st in streams],
         [st.source for st in streams],
         [st.topic for st in streams],
         [moves[st] for st in streams],
-        at,
     ]
     sql = _inbox_and_progress(inbox, progress, columns)
     found: list[Any] = list(await conn.exec_driver_sql(sql, tuple(params)))
@@ -90,17 +120,15 @@ async def record_with_progress(
 @cache
 def _inbox_and_progress(inbox: Table, progress: Table, columns: tuple[str, ...]) -> str:
     """Built once per consumer's inbox: the progress UPDATE rides on the inbox INSERT."""
-    quote = POSTGRESQL.identifier_preparer
     n = len(columns)
     p = progress.c
-    rows = ", ".join(f"${i}::{pg_type(inbox.c[c])}[]" for i, c in enumerate(columns, 1))
     return (
-        f"WITH moved AS (UPDATE {quote.format_table(progress)} AS p"
-        f" SET applied = m.applied, updated_at = ${n + 5}::{pg_type(p.updated_at)}"
-        f" FROM unnest(${n + 1}::{pg_type(p.consumer)}[], ${n + 2}::{pg_type(p.source)}[],"
-        f" ${n + 3}::{pg_type(p.topic)}[], ${n + 4}::{pg_type(p.applied)}[])"
+        f"WITH moved AS (UPDATE {POSTGRESQL.identifier_preparer.format_table(progress)} AS p"
+        f" SET applied = m.applied, updated_at = ${n + 1}::{pg_type(p.updated_at)}"
+        f" FROM unnest(${n + 2}::{pg_type(p.consumer)}[], ${n + 3}::{pg_type(p.source)}[],"
+        f" ${n + 4}::{pg_type(p.topic)}[], ${n + 5}::{pg_type(p.applied)}[])"
         " AS m(consumer, source, topic, applied)"
-        " WHERE p.consumer = m.consumer AND p.source = m.source AND p.topic = m.topic)"
-        f" INSERT INTO {quote.format_table(inbox)} ({', '.join(quote.quote(c) for c in columns)})"
-        f" SELECT * FROM unnest({rows}) ON CONFLICT DO NOTHING RETURNING source, event_id"
+        " WHERE p.consumer = m.consumer AND p.source = m.source AND p.topic = m.topic) "
+        + unnest_insert(inbox, columns, 1)
+        + " ON CONFLICT DO NOTHING RETURNING source, event_id"
     )

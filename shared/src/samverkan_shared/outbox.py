@@ -21,13 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from samverkan_shared.db import UTCDateTime, insert_many, upsert_increments
+from samverkan_shared.db import UTCDateTime, upsert_increments
 from samverkan_shared.envelope import Envelope, KafkaRecord, header_text, to_kafka
 
 if TYPE_CHECKING:
     from samverkan_shared.signing import Signer
 
-__all__ = ["add_many_to_outbox", "define_outbox", "number_for_outbox"]
+__all__ = ["define_outbox", "number_for_outbox"]
 
 
 def define_outbox(metadata: MetaData) -> tuple[Table, Table]:
@@ -61,22 +61,6 @@ def define_outbox(metadata: MetaData) -> tuple[Table, Table]:
         Column("last", BigInteger, nullable=False),
     )
     return outbox, sequences
-
-
-async def add_many_to_outbox(
-    conn: AsyncConnection,
-    outbox: Table,
-    sequences: Table,
-    events: Sequence[tuple[str, Envelope]],
-    signer: Signer | None = None,
-) -> list[tuple[Envelope, KafkaRecord]]:
-    """Number events in their topics' streams (in the order given), sign and store them.
-
-    Returns each event as numbered and signed, with the record its row holds.
-    """
-    numbered, rows = await number_for_outbox(conn, sequences, events, signer)
-    await insert_many(conn, outbox, rows)
-    return numbered
 
 
 async def number_for_outbox(

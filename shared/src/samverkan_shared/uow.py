@@ -124,19 +124,16 @@ class UnitOfWork:
         if not events and not self._rows:
             return []
         s = self.storage
-        if len(events) < COPY_FROM and together(self.conn, self._rows):
-            rows, self._rows = self._rows, {}
-            numbered, outbox_rows = await number_for_outbox(
-                self.conn, s.sequences, events, s.signer
-            )
+        at_once = len(events) < COPY_FROM and together(self.conn, self._rows)
+        if not at_once:
+            await self.write_deferred()
+        rows, self._rows = self._rows, {}
+        numbered, outbox_rows = await number_for_outbox(self.conn, s.sequences, events, s.signer)
+        if at_once:
             if outbox_rows:
                 rows[s.outbox] = outbox_rows
             await insert_together(self.conn, rows)
         else:
-            await self.write_deferred()
-            numbered, outbox_rows = await number_for_outbox(
-                self.conn, s.sequences, events, s.signer
-            )
             await insert_many(self.conn, s.outbox, outbox_rows)
         self._stored += [(env.id, record) for env, record in numbered]
         return [env for env, _ in numbered]
