@@ -87,14 +87,22 @@ def _consumer(storage: Storage, orphan: int | None = None) -> EventConsumer:
 
 
 class Statements:
-    """Counts the statements the engine sends (each one a round trip)."""
+    """Counts the statements sent (each one a round trip), BEGIN and COMMIT aside: those
+    SQLAlchemy executes, and those sent to asyncpg itself (``db.fetch_raw``), which
+    SQLAlchemy does not see; asyncpg's query log sees only those."""
 
     def __init__(self, storage: Storage) -> None:
         self.sent: list[str] = []
-        event.listen(storage.engine.sync_engine, "before_cursor_execute", self._seen)
+        engine = storage.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", lambda *args: self.sent.append(args[2]))
+        event.listen(engine, "checkout", self._log_queries)
 
-    def _seen(self, *args: Any) -> None:
-        self.sent.append(args[2])
+    def _log_queries(self, dbapi_conn: Any, *_: Any) -> None:
+        dbapi_conn.driver_connection.add_query_logger(self._logged)
+
+    def _logged(self, logged: Any) -> None:
+        if not logged.query.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            self.sent.append(logged.query)
 
 
 async def _rows(storage: Storage, table: str) -> list[tuple[Any, ...]]:
@@ -179,16 +187,18 @@ async def test_a_refused_row_leaves_nothing_of_its_event(storage: Storage) -> No
 
 async def test_rows_of_several_tables_in_one_statement(storage: Storage) -> None:
     effects, notes = storage.metadata.tables["effects"], storage.metadata.tables["notes"]
+    rows = {
+        effects: [{"sequence": 7, "event_id": "e7"}, {"sequence": 8, "event_id": "e8"}],
+        notes: [{"sequence": 8, "text": "eight"}],
+    }
+    async with storage.engine.connect() as conn:  # asyncpg looks the array types up once
+        await conn.begin()
+        await insert_together(conn, rows)
+        await conn.rollback()
     counted = Statements(storage)
     async with storage.engine.begin() as conn:
-        await insert_together(
-            conn,
-            {
-                effects: [{"sequence": 7, "event_id": "e7"}, {"sequence": 8, "event_id": "e8"}],
-                notes: [{"sequence": 8, "text": "eight"}],
-            },
-        )
-    assert len(counted.sent) == 1
+        await insert_together(conn, rows)
+    assert len(counted.sent) == 1, counted.sent
     assert await _rows(storage, "effects") == [(7, "e7"), (8, "e8")]
     assert await _rows(storage, "notes") == [(8, "eight")]
 

@@ -13,6 +13,7 @@ from samverkan_shared.db import (
     POSTGRESQL,
     UTCDateTime,
     column_arrays,
+    fetch_raw,
     insert_ignore,
     insert_ignore_many,
     pg_type,
@@ -113,7 +114,7 @@ async def _record_with_progress(
         [moves[st] for st in streams],
     ]
     sql = _inbox_and_progress(inbox, progress, columns)
-    found: list[Any] = list(await conn.exec_driver_sql(sql, tuple(params)))
+    found = await fetch_raw(conn, sql, *params)
     return {(source, event_id) for source, event_id in found}
 
 

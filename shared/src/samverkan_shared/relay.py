@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 
 from samverkan_shared.db import autocommit
 from samverkan_shared.drain import DrainLoop
 from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.metrics import PUBLISHED
+from samverkan_shared.outbox import mark_sent, stored_records, unsent
 from samverkan_shared.uow import Storage
 from samverkan_shared.written import WrittenRecords
 
@@ -53,23 +54,7 @@ class OutboxRelay:
         storage.on_commit.append(self.loop.wake)
         # What this process commits is handed over in memory; only other rows are read back.
         self.written = storage.written = WrittenRecords()
-        # Built once: the relay drains after nearly every commit, and building these
-        # statements each time was a third of its CPU in a region under load (py-spy).
-        ob = storage.outbox
-        self._unsent = (
-            select(ob.c.id, ob.c.topic, ob.c.event_id)
-            .where(ob.c.sent_at.is_(None))
-            .order_by(ob.c.id)
-            .limit(batch_size)
-        )
-        self._records = select(ob.c.id, ob.c.key, ob.c.value, ob.c.headers).where(
-            ob.c.id.in_(bindparam("ids", expanding=True))
-        )
-        self._mark_sent = (
-            update(ob)
-            .where(ob.c.id.in_(bindparam("ids", expanding=True)))
-            .values(sent_at=bindparam("at"))
-        )
+        self.batch_size = batch_size
 
     async def run(self) -> None:
         """Drain forever; a broker outage backs off and retries, nothing is marked sent."""
@@ -78,24 +63,23 @@ class OutboxRelay:
     async def drain_once(self) -> int:
         """Publish one batch of unsent rows in id order; returns how many were sent."""
         # No transaction: a row marked sent was acknowledged, whatever happens to the rest.
+        ob = self.storage.outbox
         async with autocommit(self.storage.engine) as conn:
-            rows = (await conn.execute(self._unsent)).all()
+            rows = await unsent(conn, ob, self.batch_size)
             if not rows:
                 return 0
-            found = {row.id: self.written.take(row.event_id) for row in rows}
+            found = {id_: self.written.take(event_id) for id_, _topic, event_id in rows}
             missing = [id_ for id_, record in found.items() if record is None]
             if missing:
-                for row in await conn.execute(self._records, {"ids": missing}):
-                    headers = [(k, v.encode()) for k, v in row.headers]
-                    found[row.id] = KafkaRecord(row.key, row.value, headers)
-            batch = [(row.topic, _present(found[row.id])) for row in rows]
+                for id_, key, value, headers in await stored_records(conn, ob, missing):
+                    found[id_] = KafkaRecord(key, value, [(k, v.encode()) for k, v in headers])
+            batch = [(topic, _present(found[id_])) for id_, topic, _event_id in rows]
             # Sent together, acknowledged together: one round trip per batch, not per record.
             # What the broker acknowledged is marked even if a later record failed; the rest is
             # sent again by the next drain (a consumer's inbox absorbs a repeat).
             done = await self.sink.send_all(batch)
             if done:
-                sent = [row.id for row in rows[:done]]
-                await conn.execute(self._mark_sent, {"ids": sent, "at": datetime.now(UTC)})
+                await mark_sent(conn, ob, [id_ for id_, _t, _e in rows[:done]], datetime.now(UTC))
                 self.published += done
                 # Counted per topic, not per record: a label lookup each was 0.8 % of the
                 # national council's samples at ingest.

@@ -31,6 +31,7 @@ from samverkan_shared.contracts import (
     IssueEscalated,
     Urgency,
 )
+from samverkan_shared.db import insert_many
 from samverkan_shared.envelope import Envelope, region_source
 from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import upstream
@@ -151,7 +152,7 @@ class RegionalCommands:
         issue = await self._new_row(uow, new)
         LIFECYCLE.check(RegionalState.OPEN, RegionalState.ESCALATED)
         row = {**issue, **self._escalation(uow, issue, esc), "state": RegionalState.ESCALATED.value}
-        await uow.conn.execute(issues.insert(), row)  # a cached statement, the row bound
+        await insert_many(uow.conn, issues, [row])  # one statement, on asyncpg itself
         return row
 
     def _escalation(self, uow: UnitOfWork, issue: dict[str, Any], esc: Escalation) -> Issue:
