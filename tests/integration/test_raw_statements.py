@@ -91,9 +91,7 @@ async def test_a_refused_row_is_sqlalchemys_integrity_error(engine: AsyncEngine)
     assert await _ids(engine) == []  # nothing of the transaction was kept
 
 
-async def test_a_dead_connection_is_invalidated_and_replaced(
-    engine: AsyncEngine, dsn: str
-) -> None:
+async def test_a_dead_connection_is_invalidated_and_replaced(engine: AsyncEngine, dsn: str) -> None:
     admin = make_engine(dsn)
     try:
         async with engine.connect() as conn:
