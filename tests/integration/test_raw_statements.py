@@ -1,4 +1,4 @@
-"""Statements sent to asyncpg itself (``db.fetch_raw``, ``db.execute_raw``) on PostgreSQL.
+"""Statements sent to asyncpg itself (``samverkan_shared.rawsql``) on PostgreSQL.
 
 The hot statements of every request and batch bypass SQLAlchemy's statement machinery; these
 tests hold them to what SQLAlchemy gave: they run in the caller's transaction (so a rollback
@@ -12,11 +12,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from samverkan_shared.db import autocommit, execute_raw, fetch_raw, make_engine
+from samverkan_shared.db import autocommit, make_engine
+from samverkan_shared.rawsql import Compiled, execute_raw, fetch_raw
 from tests.infra import scratch_database
 
 META = MetaData()
@@ -25,6 +37,7 @@ NOTES = Table(
     META,
     Column("id", Integer, primary_key=True),
     Column("text", String(40), nullable=False),
+    Column("tags", JSON),
 )
 INSERT = "INSERT INTO notes (id, text) VALUES ($1, $2)"
 
@@ -108,3 +121,42 @@ async def test_a_dead_connection_is_invalidated_and_replaced(engine: AsyncEngine
     finally:
         await admin.dispose()
     assert await _ids(engine) == [7]
+
+
+TAG = Compiled(
+    update(NOTES)
+    .where(NOTES.c.id == bindparam("b_id"))
+    .values(tags=bindparam("b_tags"), text="märkt")  # a value fixed in the statement
+)
+TAGGED = Compiled(select(NOTES.c.id, NOTES.c.tags).where(NOTES.c.text == "märkt"))
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+async def test_a_compiled_statement_binds_and_converts_as_sqlalchemy_would(
+    engine: AsyncEngine, backend: str
+) -> None:
+    used = engine if backend == "postgresql" else make_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        if backend == "sqlite":
+            async with used.begin() as conn:
+                await conn.run_sync(META.create_all)
+        async with used.begin() as conn:
+            await conn.execute(
+                NOTES.insert(), [{"id": 8, "text": "åtta"}, {"id": 9, "text": "nio"}]
+            )
+            assert await TAG.rowcount(conn, {"b_id": 8, "b_tags": {"färg": ["röd"]}}) == 1
+            assert await TAG.rowcount(conn, {"b_id": 99, "b_tags": None}) == 0
+        async with used.connect() as conn:
+            rows = await TAGGED.rows(conn, {})
+            assert [(r[0], r[1]) for r in rows] == [(8, {"färg": ["röd"]})]  # JSON both ways
+            # what SQLAlchemy itself reads back: the same JSON, not a string of it
+            read = (await conn.execute(select(NOTES.c.tags).where(NOTES.c.id == 8))).scalar()
+            assert read == {"färg": ["röd"]}
+    finally:
+        if used is not engine:
+            await used.dispose()
+
+
+def test_an_expanding_parameter_is_refused_when_compiled() -> None:
+    with pytest.raises(ValueError, match="expanding"):
+        Compiled(select(NOTES.c.id).where(NOTES.c.id.in_(bindparam("ids", expanding=True))))

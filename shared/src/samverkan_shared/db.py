@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Insert, Table, TypeDecorator, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from samverkan_shared.rawsql import execute_raw, fetch_raw, on_driver
 from samverkan_shared.settings import MAX_OVERFLOW, POOL_SIZE
 
 __all__ = [
@@ -25,14 +26,11 @@ __all__ = [
     "UTCDateTime",
     "autocommit",
     "column_arrays",
-    "execute_raw",
-    "fetch_raw",
     "insert_ignore",
     "insert_ignore_many",
     "insert_many",
     "insert_together",
     "make_engine",
-    "on_driver",
     "pg_type",
     "together",
     "unnest_insert",
@@ -283,80 +281,6 @@ def _converted_columns(
     by position, with the conversion."""
     processors = (table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
     return tuple((i, p) for i, p in enumerate(processors) if p is not None)
-
-
-async def on_driver(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under ``conn``, inside the transaction SQLAlchemy began (none
-    on an ``autocommit`` connection)."""
-    adapter = await _adapter(conn)
-    await _begun(adapter)
-    return adapter._connection
-
-
-async def _adapter(conn: AsyncConnection) -> Any:
-    """SQLAlchemy's asyncpg adapter under ``conn`` (its ``_connection`` is asyncpg's).
-
-    Taken from the connection SQLAlchemy holds, without the greenlet ``get_raw_connection``
-    starts for a connection it may have to open again (one that was invalidated).
-    """
-    sync = conn.sync_connection
-    if sync is None or sync.invalidated or sync.closed:
-        return (await conn.get_raw_connection()).dbapi_connection
-    return sync.connection.dbapi_connection
-
-
-async def _begun(adapter: Any) -> None:
-    """The adapter sends BEGIN with the first statement SQLAlchemy executes; one sent straight
-    to the driver before any would run outside the transaction, so the adapter's BEGIN is
-    sent first (``_start_transaction``: the same BEGIN, no statement more). Nothing on an
-    ``autocommit`` connection."""
-    if adapter._transaction is None:
-        await adapter._start_transaction()
-
-
-async def fetch_raw(conn: AsyncConnection, sql: str, *params: Any) -> list[Any]:
-    """Run SQL written for PostgreSQL (``$1``…) on asyncpg itself, in ``conn``'s transaction;
-    its rows (asyncpg records, by position or name).
-
-    For the statements every request and batch runs: through SQLAlchemy's Core a statement
-    cost about 185 µs more CPU than the same statement on asyncpg, and ``exec_driver_sql``
-    about 80 µs more (a transaction of four statements, measured on this project's 2-core
-    machine: README, thirteenth round). Errors come out as SQLAlchemy's would
-    (``IntegrityError`` naming the constraint, ``DBAPIError``), and a connection found closed
-    is invalidated, so the pool does not hand it out again.
-    """
-    return await _raw(conn, "fetch", sql, params)  # type: ignore[no-any-return]
-
-
-async def execute_raw(conn: AsyncConnection, sql: str, *params: Any) -> str:
-    """Like ``fetch_raw``, for a statement whose rows are not needed: its status
-    (``INSERT 0 3``)."""
-    return await _raw(conn, "execute", sql, params)  # type: ignore[no-any-return]
-
-
-async def _raw(conn: AsyncConnection, method: str, sql: str, params: tuple[Any, ...]) -> Any:
-    adapter = await _adapter(conn)
-    try:
-        await _begun(adapter)
-        return await getattr(adapter._connection, method)(sql, *params)
-    except Exception as exc:
-        dbapi = conn.dialect.loaded_dbapi
-        error: BaseException = exc
-        if not isinstance(exc, dbapi.Error):
-            try:  # the adapter's own translation (asyncpg's classes → the DB-API's)
-                adapter._handle_exception(exc)
-            except dbapi.Error as translated:
-                error = translated
-            except Exception:
-                pass
-        if not isinstance(error, dbapi.Error):
-            raise
-        lost = conn.dialect.is_disconnect(error, adapter, None)
-        if lost:
-            await conn.invalidate(error)
-        raise DBAPIError.instance(
-            sql, params, error, dbapi.Error, connection_invalidated=lost, dialect=conn.dialect
-        ) from exc
 
 
 PING_AFTER_IDLE = 2.0

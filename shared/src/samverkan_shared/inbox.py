@@ -13,13 +13,13 @@ from samverkan_shared.db import (
     POSTGRESQL,
     UTCDateTime,
     column_arrays,
-    fetch_raw,
     insert_ignore,
     insert_ignore_many,
     pg_type,
     unnest_insert,
 )
 from samverkan_shared.envelope import Envelope
+from samverkan_shared.rawsql import fetch_raw
 from samverkan_shared.sequence import Stream, advance_many, define_sequencing, plain_moves
 
 __all__ = ["define_inbox", "inbox_row", "record_batch", "record_in_inbox"]

@@ -27,8 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from samverkan_shared.db import POSTGRESQL, UTCDateTime, execute_raw, fetch_raw, upsert_increments
+from samverkan_shared.db import POSTGRESQL, UTCDateTime, upsert_increments
 from samverkan_shared.envelope import Envelope, KafkaRecord, header_text, to_kafka
+from samverkan_shared.rawsql import execute_raw, fetch_raw
 
 if TYPE_CHECKING:
     from samverkan_shared.signing import Signer
@@ -117,7 +118,7 @@ async def number_for_outbox(
 
 
 # The relay's three statements. It drains after nearly every commit of its service, so on
-# PostgreSQL they go to asyncpg itself (``db.fetch_raw``: a statement through SQLAlchemy's
+# PostgreSQL they go to asyncpg itself (``rawsql.fetch_raw``: a statement through SQLAlchemy's
 # Core cost about 185 µs more CPU), written once per table; SQLite takes them built once.
 
 

@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from samverkan_shared.db import UTCDateTime, insert_ignore
+from samverkan_shared.rawsql import Compiled
 from samverkan_shared.topics import downstream, region_of_topic, upstream
 
 __all__ = [
@@ -172,7 +173,7 @@ async def positions_of_consumer(
 ) -> tuple[dict[Stream, int], set[Stream]]:
     """Every stream's progress of one consumer, and the streams holding events (usually
     none): what a batch needs to know first, in one round trip."""
-    rows = await conn.execute(_positions(progress, held), {"b_consumer": consumer})
+    rows = await _positions(progress, held).rows(conn, {"b_consumer": consumer})
     known: dict[Stream, int] = {}
     holding: set[Stream] = set()
     for source, topic, applied, is_held in rows:
@@ -186,7 +187,7 @@ async def positions_of_consumer(
 # Every batch of every consumer runs these two: built once per table, not per batch (in a
 # batch of one record, building them was a sixth of its CPU).
 @cache
-def _positions(progress: Table, held: Table) -> Any:
+def _positions(progress: Table, held: Table) -> Compiled:
     p, h = progress.c, held.c
     mine: BindParameter[str] = bindparam("b_consumer")
     applied = select(p.source, p.topic, p.applied, literal(False).label("held")).where(
@@ -197,7 +198,7 @@ def _positions(progress: Table, held: Table) -> Any:
         .where(h.consumer == mine)
         .distinct()
     )
-    return union_all(applied, holding)
+    return Compiled(union_all(applied, holding))  # on asyncpg itself: every batch asks
 
 
 @cache

@@ -23,6 +23,7 @@ from national_council.adapters.tables import (
 )
 from national_council.domain.model import NationalState, path_to
 from national_council.domain.sla import clock_fields
+from samverkan_shared.rawsql import Compiled
 from samverkan_shared.statemachine import NotFound
 
 __all__ = [
@@ -56,6 +57,27 @@ async def get_issue(conn: AsyncConnection, issue_id: str, *, lock: bool = False)
     return dict(row._mapping)
 
 
+def _latest_states_of_given() -> Compiled:
+    """The keys as two arrays: one statement text for every batch size (a literal IN list of
+    500 pairs was compiled anew for each batch: a tenth of a loaded consumer's CPU)."""
+    given = (
+        func.unnest(
+            bindparam("regions", type_=ARRAY(String)), bindparam("ids", type_=ARRAY(String))
+        )
+        .table_valued("region", "regional_issue_id")
+        .render_derived(name="given")
+    )
+    pair = tuple_(issues.c.region, issues.c.regional_issue_id)
+    return Compiled(  # on asyncpg itself: every batch of escalations asks
+        select(issues.c.region, issues.c.regional_issue_id, issues.c.state)
+        .where(pair.in_(select(given.c.region, given.c.regional_issue_id)))
+        .order_by(issues.c.received_at)
+    )
+
+
+_LATEST_STATES = _latest_states_of_given()
+
+
 async def latest_states(
     conn: AsyncConnection, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:
@@ -63,28 +85,16 @@ async def latest_states(
     wanted = list(keys)
     if not wanted:
         return {}
-    pair = tuple_(issues.c.region, issues.c.regional_issue_id)
     if conn.dialect.name == "postgresql":
-        # The keys as two arrays: one statement text for every batch size. A literal IN list
-        # of 500 pairs was compiled anew for each batch (a tenth of a loaded consumer's CPU).
-        given = (
-            func.unnest(
-                bindparam("regions", type_=ARRAY(String)), bindparam("ids", type_=ARRAY(String))
-            )
-            .table_valued("region", "regional_issue_id")
-            .render_derived(name="given")
-        )
-        known = pair.in_(select(given.c.region, given.c.regional_issue_id))
         params = {"regions": [r for r, _ in wanted], "ids": [i for _, i in wanted]}
+        rows = await _LATEST_STATES.rows(conn, params)
     else:
-        known, params = pair.in_(wanted), {}
-    rows = await conn.execute(
-        select(issues.c.region, issues.c.regional_issue_id, issues.c.state)
-        .where(known)
-        .order_by(issues.c.received_at),
-        params,
-    )
-    return {(r.region, r.regional_issue_id): r.state for r in rows}  # the latest wins
+        pair = tuple_(issues.c.region, issues.c.regional_issue_id)
+        select_ = select(issues.c.region, issues.c.regional_issue_id, issues.c.state)
+        rows = list(
+            await conn.execute(select_.where(pair.in_(wanted)).order_by(issues.c.received_at))
+        )
+    return {(region, id_): state for region, id_, state in rows}  # the latest wins
 
 
 async def issue_by_regional_id(

@@ -31,6 +31,7 @@ from samverkan_shared.contracts.base import IssueEvent
 from samverkan_shared.db import insert_ignore
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope
 from samverkan_shared.errors import Rejected
+from samverkan_shared.rawsql import Compiled
 from samverkan_shared.statemachine import NotFound
 from samverkan_shared.uow import UnitOfWork
 
@@ -45,7 +46,7 @@ _NATIONAL_STATE: dict[type[Event], str] = {
 }
 
 # Every escalation gets a receipt: its statement is built once, not for each receipt.
-_RECEIPT = (
+_RECEIPT = Compiled(  # on asyncpg itself (PostgreSQL): every escalation gets a receipt
     update(issues)
     .where(issues.c.region == bindparam("b_region"), issues.c.id == bindparam("b_id"))
     .values(
@@ -131,8 +132,8 @@ class DownstreamHandler:
 
     async def _received(self, uow: UnitOfWork, event: EscalationReceived) -> None:
         # One statement, national state included: every escalation gets this receipt.
-        done = await uow.conn.execute(
-            _RECEIPT,
+        done = await _RECEIPT.rowcount(
+            uow.conn,
             {
                 "b_region": self.region,
                 "b_id": str(event.issue_id),
@@ -142,7 +143,7 @@ class DownstreamHandler:
                 "b_updated_at": repo.now(),
             },
         )
-        if not done.rowcount:
+        if not done:
             raise NotFound(f"issue {event.issue_id} not found")
 
     async def _information_requested(self, uow: UnitOfWork, event: InformationRequested) -> None:
