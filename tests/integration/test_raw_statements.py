@@ -9,12 +9,7 @@ invalidated rather than handed out again.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import gc
-import weakref
-from collections.abc import AsyncIterator, Coroutine, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import (
@@ -34,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from samverkan_shared.db import autocommit, make_engine
 from samverkan_shared.rawsql import Compiled, execute_raw, fetch_raw
+from shared.tests.unit.contexts import outlives_its_batch
 from tests.infra import scratch_database
 
 META = MetaData()
@@ -167,34 +163,11 @@ def test_an_expanding_parameter_is_refused_when_compiled() -> None:
         Compiled(select(NOTES.c.id).where(NOTES.c.id.in_(bindparam("ids", expanding=True))))
 
 
-class _Batch:
-    """Stands for what a consumer batch's context holds (FastStream's message, its records)."""
-
-
-BATCH: contextvars.ContextVar[_Batch] = contextvars.ContextVar("batch")
-
-
-async def _in_a_task_of_its_own(work: Coroutine[Any, Any, None]) -> None:
-    """Run ``work`` in a task (a context of its own, as a batch has), and let the loop drop
-    the finished task."""
-    task = asyncio.create_task(work)
-    await task
-    del task
-    await asyncio.sleep(0)
-
-
 async def test_a_cached_statement_does_not_keep_the_callers_context(engine: AsyncEngine) -> None:
     # asyncpg timed each statement it cached with a timer holding the context it was made
     # in; a consumer batch's context kept that batch's records alive for five minutes.
-    batch = _Batch()
-    gone = weakref.ref(batch)
-
-    async def in_batch(held: _Batch) -> None:
-        BATCH.set(held)
+    async def cache_a_statement() -> None:
         async with engine.connect() as conn:
             await fetch_raw(conn, "SELECT count(*) AS cached_in_a_batch FROM notes")
 
-    await _in_a_task_of_its_own(in_batch(batch))
-    del batch
-    gc.collect()
-    assert gone() is None
+    assert not await outlives_its_batch(cache_a_statement)

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextvars
-import gc
 import json
 import os
 import signal
 import sys
-import weakref
-from collections.abc import Collection, Coroutine
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -40,6 +36,7 @@ from samverkan_shared.signing import (
 )
 from samverkan_shared.uow import Storage
 
+from .contexts import outlives_its_batch
 from .fakes import FakeRecord, ListSink, effects_count, escalation
 from .test_consumer_and_relay import TOPIC, _handler
 
@@ -90,41 +87,15 @@ async def test_the_helper_gives_the_inline_verdicts(tmp_path: Path) -> None:
     assert worker.pid is None
 
 
-class _Batch:
-    """Stands for what a consumer batch's context holds (FastStream's message, its records)."""
-
-
-BATCH: contextvars.ContextVar[_Batch] = contextvars.ContextVar("batch")
-
-
-async def _in_a_task_of_its_own(work: Coroutine[Any, Any, None]) -> None:
-    """Run ``work`` in a task (a context of its own, as a batch has), and let the loop drop
-    the finished task."""
-    task = asyncio.create_task(work)
-    await task
-    del task
-    await asyncio.sleep(0)
-
-
 async def test_the_helper_does_not_keep_the_batch_that_started_it(tmp_path: Path) -> None:
     # The helper's pipes and its idle timer live for minutes; made in the batch's context,
     # they kept that batch's records alive as long.
     worker = SignatureWorker()
     verifier = _verifier(tmp_path, worker)
     claims = _claims(verifier, _signed(OFFLOAD_FROM))
-    batch = _Batch()
-    gone = weakref.ref(batch)
-
-    async def in_batch(held: _Batch) -> None:
-        BATCH.set(held)
-        await verifier.matching(claims, behind=BEHIND_FROM)
-
     try:
-        await _in_a_task_of_its_own(in_batch(batch))
+        assert not await outlives_its_batch(lambda: verifier.matching(claims, behind=BEHIND_FROM))
         assert worker.pid is not None  # the helper and its idle timer are still there
-        del batch
-        gc.collect()
-        assert gone() is None
     finally:
         await verifier.close()
 
