@@ -140,8 +140,8 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
     """
     if not rows:
         return
-    if len(rows) < COPY_FROM and together(conn, {table: list(rows)}):
-        await insert_together(conn, {table: list(rows)})  # one statement, on asyncpg itself
+    if together(conn, few := {table: list(rows)}):  # fewer than COPY_FROM, PostgreSQL
+        await insert_together(conn, few)  # one statement, on asyncpg itself
         return
     if len(rows) == 1:  # one execution, not an executemany of one
         await conn.execute(table.insert(), rows[0])
@@ -234,22 +234,16 @@ def pg_type(column: Column[Any]) -> str:
     return str(column.type.compile(dialect=POSTGRESQL))
 
 
-def unnest_insert(table: Table, columns: tuple[str, ...], first: int) -> str:
+def unnest_insert(table: Table, columns: tuple[str, ...], first: int, *, one: bool = False) -> str:
     """``INSERT INTO table (columns) SELECT * FROM unnest($first::T[], …)``: rows given as one
-    array a column (``column_arrays``), the parameters numbered from ``first``."""
+    array a column (``column_arrays``), the parameters numbered from ``first``; with ``one``,
+    ``VALUES ($first::T, …)`` for a single row's values."""
     quote = POSTGRESQL.identifier_preparer
-    arrays = ", ".join(f"${n}::{pg_type(table.c[c])}[]" for n, c in enumerate(columns, first))
+    array = "" if one else "[]"
+    casts = ", ".join(f"${n}::{pg_type(table.c[c])}{array}" for n, c in enumerate(columns, first))
+    rows = f"VALUES ({casts})" if one else f"SELECT * FROM unnest({casts})"
     names = ", ".join(quote.quote(c) for c in columns)
-    return f"INSERT INTO {quote.format_table(table)} ({names}) SELECT * FROM unnest({arrays})"
-
-
-def _values_insert(table: Table, columns: tuple[str, ...], first: int) -> str:
-    """``INSERT INTO table (columns) VALUES ($first::T, …)``: one row, the parameters
-    numbered from ``first``."""
-    quote = POSTGRESQL.identifier_preparer
-    values = ", ".join(f"${n}::{pg_type(table.c[c])}" for n, c in enumerate(columns, first))
-    names = ", ".join(quote.quote(c) for c in columns)
-    return f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({values})"
+    return f"INSERT INTO {quote.format_table(table)} ({names}) {rows}"
 
 
 @cache
@@ -259,7 +253,7 @@ def _together_sql(shapes: tuple[tuple[Table, tuple[str, ...], bool], ...]) -> st
     inserts: list[str] = []
     first = 1
     for table, columns, one in shapes:
-        inserts.append((_values_insert if one else unnest_insert)(table, columns, first))
+        inserts.append(unnest_insert(table, columns, first, one=one))
         first += len(columns)
     withs = [f"w{i} AS ({sql})" for i, sql in enumerate(inserts[:-1])]
     return (f"WITH {', '.join(withs)} " if withs else "") + inserts[-1]

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -133,7 +133,7 @@ async def stored_records(
 ) -> list[tuple[int, bytes, bytes, list[list[str]]]]:
     """(id, key, value, headers as stored) of these rows: records another process wrote."""
     if conn.dialect.name == "postgresql":
-        rows = await fetch_raw(conn, _pg(outbox)[0], ids)
+        rows = await fetch_raw(conn, _pg(outbox).stored, ids)
     else:
         rows = list(await conn.execute(_stored(outbox), {"ids": ids}))
     return [(int(id_), key, value, headers) for id_, key, value, headers in rows]
@@ -142,19 +142,24 @@ async def stored_records(
 async def mark_sent(conn: AsyncConnection, outbox: Table, ids: list[int], at: datetime) -> None:
     """These rows were acknowledged by the broker at ``at``."""
     if conn.dialect.name == "postgresql":
-        await execute_raw(conn, _pg(outbox)[1], ids, at)
+        await execute_raw(conn, _pg(outbox).mark_sent, ids, at)
     else:
         await conn.execute(_mark_sent(outbox), {"ids": ids, "at": at})
 
 
+class _ByIds(NamedTuple):
+    stored: str
+    mark_sent: str
+
+
 @cache
-def _pg(outbox: Table) -> tuple[str, str]:
+def _pg(outbox: Table) -> _ByIds:
     """The read and the mark by ids as PostgreSQL text: the ids as one array, so one prepared
     statement each whatever the batch's size (an expanding IN was a statement per size)."""
     name = POSTGRESQL.identifier_preparer.format_table(outbox)
-    return (
-        f"SELECT id, key, value, headers FROM {name} WHERE id = ANY($1::bigint[])",
-        f"UPDATE {name} SET sent_at = $2 WHERE id = ANY($1::bigint[])",
+    return _ByIds(
+        stored=f"SELECT id, key, value, headers FROM {name} WHERE id = ANY($1::bigint[])",
+        mark_sent=f"UPDATE {name} SET sent_at = $2 WHERE id = ANY($1::bigint[])",
     )
 
 
