@@ -1,7 +1,8 @@
-"""How far behind a batch leaves its consumer, read from the broker's high watermarks (Tansu).
+"""How far behind a consumer is, read from the broker's high watermarks (Tansu).
 
 A consumer this far behind has its signatures checked in the helper process
-(``samverkan_shared.sigcheck``): the figure must be the log's, not a guess.
+(``samverkan_shared.sigcheck``): the figure must be the log's, not a guess, and it must count
+every partition the consumer reads, not only the one a batch came from.
 """
 
 from __future__ import annotations
@@ -14,29 +15,36 @@ from samverkan_shared.kafka import ensure_topics, records_behind
 from samverkan_shared.topics import Direction, TopicSpec
 
 
-async def test_a_batch_knows_how_many_records_wait_behind_it(bootstrap: str) -> None:
+async def test_the_backlog_is_every_record_not_taken_in_every_partition(bootstrap: str) -> None:
     topic = f"behind-test-{uuid.uuid4().hex[:8]}"
-    await ensure_topics(bootstrap, [TopicSpec(topic, 1, 60_000, "test", Direction.CONTROL)])
+    await ensure_topics(bootstrap, [TopicSpec(topic, 2, 60_000, "test", Direction.CONTROL)])
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
-        for i in range(10):
-            await producer.send_and_wait(topic, f"{i}".encode())
+        for partition in (0, 1):
+            for i in range(10):
+                await producer.send_and_wait(topic, f"{i}".encode(), partition=partition)
     finally:
         await producer.stop()
 
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        seen: list[int] = []
-        lags: list[int] = []
-        while len(seen) < 10:
+        taken = 0
+        seen: list[tuple[set[int], int, int]] = []  # (the batch's partitions, backlog, not taken)
+        while taken < 20:
             batch = await consumer.getmany(timeout_ms=5_000, max_records=3)
-            assert batch, f"only {len(seen)} of 10 records arrived"
+            assert batch, f"only {taken} of 20 records arrived"
             records = [r for rs in batch.values() for r in rs]
-            seen += [r.offset for r in records]
-            lags.append(records_behind(consumer, records))
+            taken += len(records)
+            seen.append(
+                ({r.partition for r in records}, await records_behind(consumer), 20 - taken)
+            )
     finally:
         await consumer.stop()
-    # After offsets 0-2, seven wait; after 3-5, four; after 6-8, one; after 9, none.
-    assert lags == [7, 4, 1, 0]
+    # The consumer is handed one partition's records at a time; the records waiting in the
+    # other count as well. After 0-2 of one partition: 7 there and 10 in the other.
+    assert seen[0][0] in ({0}, {1}), seen
+    assert [(waiting, left) for _, waiting, left in seen] == [(left, left) for *_, left in seen]
+    assert seen[0][1] == 17
+    assert seen[-1][1:] == (0, 0)

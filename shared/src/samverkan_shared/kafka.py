@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import IllegalStateError, KafkaError, TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -22,7 +22,7 @@ from samverkan_shared.envelope import KafkaRecord
 from samverkan_shared.kafka_security import broker_security
 from samverkan_shared.logs import get_logger
 from samverkan_shared.pace import Pace, wait_for_batches
-from samverkan_shared.pipeline import BatchPipeline, next_offsets
+from samverkan_shared.pipeline import BatchPipeline
 from samverkan_shared.settings import KafkaSettings
 from samverkan_shared.topics import TopicSpec
 
@@ -229,21 +229,32 @@ def subscribe(
                 # batch again and the inbox absorbs it (applied once, as after a crash)
                 log.warning("offsets not committed", consumer=consumer.name, error=repr(exc))
 
-        await pipeline.take(
-            fetched.records, commit, behind=records_behind(kafka_consumer, fetched.records)
-        )
+        await pipeline.take(fetched.records, commit, behind=await records_behind(kafka_consumer))
 
     return subscriber, pace, pipeline
 
 
-def records_behind(consumer: AIOKafkaConsumer, records: Sequence[Any]) -> int:
-    """Records in the batch's partitions' logs beyond the batch (the high watermarks of the
-    consumer's last fetches); 0 where a partition's is not known yet."""
+async def records_behind(consumer: AIOKafkaConsumer) -> int:
+    """Records in the consumer's assigned partitions it has not taken yet: from its position
+    (after the batch it handed out last) to the high watermark of its last fetch of each.
+
+    Every assigned partition counts, not only the batch's: a group reading six regions'
+    topics is handed one partition's records at a time, and counting only that partition
+    made the last thousand records of every topic look like a consumer keeping up (the
+    national council checked 30 % of a 20,000-event backlog's signatures inline). A partition
+    not fetched yet counts nothing.
+    """
     waiting = 0
-    for tp, after in next_offsets(records).items():
+    for tp in consumer.assignment():
         highwater = consumer.highwater(tp)
-        if highwater is not None:
-            waiting += max(0, highwater - after)
+        if highwater is None:
+            continue
+        try:
+            # A fetched partition's position is known: this returns without waiting.
+            position = await consumer.position(tp)
+        except IllegalStateError:  # taken away by a rebalance meanwhile
+            continue
+        waiting += max(0, highwater - position)
     return waiting
 
 
