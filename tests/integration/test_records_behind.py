@@ -37,9 +37,7 @@ async def test_the_backlog_is_every_record_not_taken_in_every_partition(bootstra
             assert batch, f"only {taken} of 20 records arrived"
             records = [r for rs in batch.values() for r in rs]
             taken += len(records)
-            seen.append(
-                ({r.partition for r in records}, await records_behind(consumer), 20 - taken)
-            )
+            seen.append(({r.partition for r in records}, records_behind(consumer), 20 - taken))
     finally:
         await consumer.stop()
     # The consumer is handed one partition's records at a time; the records waiting in the
