@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
-import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from devstack.keys import ensure_keys, key_id, key_path
@@ -33,7 +32,6 @@ __all__ = [
     "produce",
     "services",
     "stack",
-    "table_count",
 ]
 
 RUN_DIR = Path(".bench")
@@ -105,15 +103,6 @@ async def produce(bootstrap: str, records: list[tuple[str, KafkaRecord]]) -> flo
     finally:
         await producer.stop()
     return time.perf_counter() - started
-
-
-async def table_count(dsn: str, sql: str) -> int:
-    """One number from a database (a count, usually)."""
-    conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://", 1))
-    try:
-        return int(await conn.fetchval(sql) or 0)
-    finally:
-        await conn.close()
 
 
 @contextmanager

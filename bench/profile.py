@@ -52,7 +52,7 @@ def national_ingest(n: int, out: Path) -> None:
                 profile={"national-council": out},
             ) as running,
         ):
-            asyncio.run(_rate_of(dbs["national-council"], "SELECT count(*) FROM issues", n))
+            asyncio.run(_rate_of(dbs["national-council"], "issues", n))
             stop_profiled(running, "national-council")
 
 
