@@ -12,13 +12,14 @@ from uuid import uuid4
 import pytest
 
 from samverkan_shared.contracts import AssessmentAcknowledged
-from samverkan_shared.envelope import Envelope, from_kafka, region_source, to_kafka
+from samverkan_shared.envelope import Envelope, attributes, from_kafka, region_source, to_kafka
 from samverkan_shared.signing import (
     KeyRegistry,
     SignatureRejected,
     Signer,
     generate_key,
     public_key_of,
+    signing_payload,
 )
 
 NOW = datetime.now(UTC)
@@ -130,3 +131,14 @@ def test_keys_and_signatures_are_standard_ed25519(tmp_path: Path) -> None:
     # The registry checks with the same primitive: the RFC's signature of 0x72 verifies.
     registry = _registry(tmp_path, [{**GOOD, "public_key": base64.b64encode(public).decode()}])
     registry.keys["x"].public.verify(b"\x72", signature)
+
+
+def test_the_signed_bytes_are_the_canonical_json_of_the_attributes() -> None:
+    # Built by hand for speed; it must stay byte for byte what json.dumps writes, or every
+    # signature made before (and by any other implementation) stops verifying.
+    awkward = 'quote " backslash \\ tab \t newline \n nul \x00 del \x7f å 😀 \u2028 </script>'
+    env = replace(_envelope(), subject=awkward, correlationid="c\u00e9", causationid=None)
+    attrs = {k: v for k, v in attributes(env).items() if k != "signature" and v is not None}
+    expected = json.dumps(attrs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert signing_payload(env) == expected.encode() + b"\n" + env.data
+    assert signing_payload(replace(env, signature="ignored")) == signing_payload(env)
