@@ -125,9 +125,10 @@ async def naive(bootstrap: str, dsn: str, n: int) -> float:
 
 POLL_SECONDS = 0.2
 """How often the bench asks whether the last row is in. Asking costs the database: a new
-connection and a count every 50 ms (what this did until the fourteenth round) took 12-14 % of
-the national council's rate from it, measured by switching such a poller on and off in
-turns during one run (PostgreSQL shares the two cores with the service)."""
+connection and a count every 50 ms (what this did until the fourteenth round) took 4-14 % of
+the national council's rate from it (``python -m bench.switch --poller``: such a poller
+switched on and off in turns during one run; PostgreSQL shares the two cores with the
+service)."""
 
 
 async def _rate_of(
