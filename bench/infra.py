@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ __all__ = [
     "broker",
     "databases",
     "escalations",
+    "national_behind",
     "produce",
     "services",
     "stack",
@@ -176,3 +178,26 @@ def _profiled(spec: ServiceSpec, out: Path | None) -> ServiceSpec:
         return spec
     wrapper = [str(BIN / "pyinstrument"), "-r", "pstats", "-o", str(out.resolve())]
     return replace(spec, command=[*wrapper, *spec.command])
+
+
+@contextmanager
+def national_behind(
+    n: int, *, logs: Path, profile: Path | None = None
+) -> Iterator[tuple[Stack, str]]:
+    """The national council started behind ``n`` signed escalations queued on a fresh broker;
+    yields the running stack and the service's database URL."""
+    with tempfile.TemporaryDirectory() as tmp, broker() as bootstrap:
+        keys = Path(tmp) / "keys"
+        asyncio.run(produce(bootstrap, escalations(n, keys)))
+        with (
+            databases(["national-council"]) as dbs,
+            stack(
+                ["national-council"],
+                bootstrap=bootstrap,
+                dbs=dbs,
+                keys=keys,
+                logs=logs,
+                profile=None if profile is None else {"national-council": profile},
+            ) as running,
+        ):
+            yield running, dbs["national-council"]

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import notifications
-from bench.infra import RUN_DIR, broker, databases, escalations, produce, stack
+from bench.infra import RUN_DIR, broker, databases, national_behind, stack
 from bench.ingest import _rate_of
 from bench.latency import BODY, _client, _post_many
 from devstack.stack import Stack
@@ -38,22 +38,9 @@ OURS = ("samverkan_shared", "national_council", "regional_council", "notificatio
 
 def national_ingest(n: int, out: Path) -> None:
     """n signed escalations waiting on the broker; the service applies them all."""
-    with tempfile.TemporaryDirectory() as tmp, broker() as bootstrap:
-        keys = Path(tmp) / "keys"
-        asyncio.run(produce(bootstrap, escalations(n, keys)))
-        with (
-            databases(["national-council"]) as dbs,
-            stack(
-                ["national-council"],
-                bootstrap=bootstrap,
-                dbs=dbs,
-                keys=keys,
-                logs=OUT / "logs",
-                profile={"national-council": out},
-            ) as running,
-        ):
-            asyncio.run(_rate_of(dbs["national-council"], "issues", n))
-            stop_profiled(running, "national-council")
+    with national_behind(n, logs=OUT / "logs", profile=out) as (running, dsn):
+        asyncio.run(_rate_of(dsn, "issues", n))
+        stop_profiled(running, "national-council")
 
 
 def regional_escalate(n: int, out: Path) -> None:

@@ -18,16 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 from rich.console import Console
 from rich.table import Table
 
-from bench.infra import RUN_DIR, broker, databases, escalations, produce, stack
+from bench.infra import RUN_DIR, national_behind
 
 __all__ = ["Switched", "main", "ratios"]
 
@@ -113,21 +111,8 @@ def run(
 ) -> Switched:
     """Queue ``n`` escalations, start the national council, switch until they are applied."""
     RUN_DIR.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, broker() as bootstrap:
-        keys = Path(tmp) / "keys"
-        asyncio.run(produce(bootstrap, escalations(n, keys)))
-        with (
-            databases(["national-council"]) as dbs,
-            stack(
-                ["national-council"],
-                bootstrap=bootstrap,
-                dbs=dbs,
-                keys=keys,
-                logs=RUN_DIR / "logs" / "switch",
-            ),
-        ):
-            dsn = _plain(dbs["national-council"])
-            return asyncio.run(_phases(dsn, n, phase, a_sql, b_sql, poller))
+    with national_behind(n, logs=RUN_DIR / "logs" / "switch") as (_running, dsn):
+        return asyncio.run(_phases(_plain(dsn), n, phase, a_sql, b_sql, poller))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         return 1
-    console.print(f"B ÷ A: median {median:.3f}, mean {mean:.3f} ({len(switched.b)} pairs)")
+    pairs = min(len(switched.a), len(switched.b))
+    console.print(
+        f"B ÷ A: median {median:.3f}, mean {mean:.3f} ({pairs} pair{'' if pairs == 1 else 's'})"
+    )
     return 0
 
 
