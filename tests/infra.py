@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.broker import Tansu, free_port, port_in_use
 from samverkan_shared.contracts import IssueEscalated
@@ -113,6 +115,13 @@ def scratch_database(name: str) -> Iterator[str]:
     """One fresh PostgreSQL database (its SQLAlchemy URL) for a test module; dropped after."""
     with postgres_admin_dsn() as admin, fresh_databases(admin, [name]) as urls:
         yield urls[name]
+
+
+async def fresh_tables(engine: AsyncEngine, metadata: MetaData) -> None:
+    """Drop and create ``metadata``'s tables: each test of a module starts from empty ones."""
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.run_sync(metadata.create_all)
 
 
 async def eventually(

@@ -23,7 +23,7 @@ from samverkan_shared.envelope import Envelope, to_kafka
 from samverkan_shared.sequence import Stream, progress_of
 from samverkan_shared.uow import Storage, UnitOfWork
 from shared.tests.unit.fakes import FakeRecord, ListSink, escalation
-from tests.infra import scratch_database
+from tests.infra import fresh_tables, scratch_database
 
 TOPIC = "samverkan.norra.upstream"
 REPLY_TOPIC = "samverkan.norra.downstream"
@@ -51,10 +51,8 @@ async def storage(dsn: str) -> AsyncIterator[Storage]:
         Column("sequence", Integer, ForeignKey("effects.sequence"), primary_key=True),
         Column("text", String(40), nullable=False),
     )
-    store = Storage(make_engine(dsn), metadata)
-    async with store.engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-    await store.create_schema()
+    store = Storage(make_engine(dsn), metadata)  # its inbox, outbox and progress tables too
+    await fresh_tables(store.engine, store.metadata)
     try:
         yield store
     finally:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from samverkan_shared.db import COPY_FROM, UTCDateTime, insert_many, make_engine
-from tests.infra import scratch_database
+from tests.infra import fresh_tables, scratch_database
 
 META = MetaData()
 ROWS = Table(
@@ -53,9 +53,7 @@ def dsn() -> Iterator[str]:
 @pytest.fixture
 async def engine(dsn: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(dsn)
-    async with engine.begin() as conn:
-        await conn.run_sync(META.drop_all)
-        await conn.run_sync(META.create_all)
+    await fresh_tables(engine, META)
     try:
         yield engine
     finally:

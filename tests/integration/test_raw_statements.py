@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from samverkan_shared.db import autocommit, make_engine
 from samverkan_shared.rawsql import Compiled, execute_raw, fetch_raw
 from shared.tests.unit.contexts import outlives_its_batch
-from tests.infra import scratch_database
+from tests.infra import fresh_tables, scratch_database
 
 META = MetaData()
 NOTES = Table(
@@ -52,9 +52,7 @@ def dsn() -> Iterator[str]:
 @pytest.fixture
 async def engine(dsn: str) -> AsyncIterator[AsyncEngine]:
     made = make_engine(dsn, pool_size=1)  # one connection: a dead one must be replaced
-    async with made.begin() as conn:
-        await conn.run_sync(META.drop_all)
-        await conn.run_sync(META.create_all)
+    await fresh_tables(made, META)
     try:
         yield made
     finally:

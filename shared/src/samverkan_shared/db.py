@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from samverkan_shared.rawsql import execute_raw, fetch_raw, on_driver
+from samverkan_shared.rawsql import POSTGRESQL, execute_raw, fetch_raw, on_driver
 from samverkan_shared.settings import MAX_OVERFLOW, POOL_SIZE
 
 __all__ = [
@@ -223,10 +223,6 @@ def column_arrays(
     for i, process in _converted_columns(table, columns, conn.dialect):
         values[i] = [None if v is None else process(v) for v in values[i]]
     return values
-
-
-POSTGRESQL: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
-"""The PostgreSQL dialect, for SQL written as text (``insert_together``)."""
 
 
 def pg_type(column: Column[Any]) -> str:

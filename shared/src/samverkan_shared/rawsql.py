@@ -24,9 +24,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
-__all__ = ["Compiled", "execute_raw", "fetch_raw", "on_driver"]
+__all__ = ["POSTGRESQL", "Compiled", "execute_raw", "fetch_raw", "on_driver"]
 
-ASYNCPG: Any = asyncpg_dialect()  # type: ignore[no-untyped-call]
+POSTGRESQL: Any = asyncpg_dialect()  # type: ignore[no-untyped-call]
+"""The PostgreSQL dialect statements are compiled with (asyncpg's ``$n`` parameters), and SQL
+written as text is quoted and typed with (``db.insert_together``, the relay's statements)."""
 
 
 async def fetch_raw(conn: AsyncConnection, sql: str, *params: Any) -> list[Any]:
@@ -60,7 +62,7 @@ class Compiled:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        compiled: Any = statement.compile(dialect=ASYNCPG)  # type: ignore[attr-defined]
+        compiled: Any = statement.compile(dialect=POSTGRESQL)  # type: ignore[attr-defined]
         if compiled.literal_execute_params or compiled.post_compile_params:
             raise ValueError("an expanding or literal-execute parameter cannot be compiled once")
         self.sql: str = compiled.string
