@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from uuid import uuid4
 
 from pydantic import ValidationError
 
 from samverkan_shared.contracts import EVENT_TYPES, Event
 from samverkan_shared.errors import ContractViolation, EnvelopeError, UnknownEventType
+from samverkan_shared.ids import new_id
 from samverkan_shared.tracing import current_trace_context
 
 __all__ = [
@@ -90,7 +90,7 @@ class Envelope:
         fanout_id: str | None = None,
     ) -> Envelope:
         """Wrap an event; a new conversation starts its own correlation id."""
-        event_id = str(uuid4())
+        event_id = new_id()
         event_type = event.event_type()
         trace_context = current_trace_context()  # the request or consumer span emitting it
         return cls(

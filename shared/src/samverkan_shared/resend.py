@@ -27,7 +27,6 @@ import asyncio
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
-from uuid import uuid4
 
 from faststream import AckPolicy
 from faststream.kafka import TopicPartition
@@ -35,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from samverkan_shared.broker_loss import log_ends, rejoin_if_stuck, rewind_if_lost
 from samverkan_shared.envelope import KafkaRecord
+from samverkan_shared.ids import new_id
 from samverkan_shared.kafka import Fetched, raw_records
 from samverkan_shared.logs import get_logger
 from samverkan_shared.sequence import Stream, gaps, progress_of
@@ -77,7 +77,7 @@ class ControlMessage(BaseModel):
     from_sequence: int | None = Field(None, ge=1)
     to_sequence: int | None = Field(None, ge=1)
     requested_by: str = ""
-    request_id: str = Field(default_factory=lambda: str(uuid4()))
+    request_id: str = Field(default_factory=lambda: new_id())
     count: int = 0
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 

@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from national_council.adapters.staff_tables import staff_accounts, staff_sessions, staff_tokens
 from national_council.domain.staff import Role, Staff, valid_username
+from samverkan_shared.ids import new_id
 from samverkan_shared.statemachine import Conflict, NotFound
 
 __all__ = [
@@ -352,7 +352,7 @@ class Accounts:
         """A new API token of an account: its row, and the token (shown once, never stored)."""
         token = f"{TOKEN_PREFIX}_{secrets.token_urlsafe(32)}"
         row = {
-            "id": str(uuid4()),
+            "id": new_id(),
             "username": username,
             "name": name,
             "token_hash": _sha256(token),

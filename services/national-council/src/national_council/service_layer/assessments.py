@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import func, select, update
 
@@ -27,6 +27,7 @@ from national_council.service_layer.transitions import emit_to, move
 from samverkan_shared.areas import check_areas
 from samverkan_shared.contracts import AssessmentPublished, AssessmentRevised
 from samverkan_shared.contracts.base import AssessmentRef
+from samverkan_shared.ids import new_id
 from samverkan_shared.registry import load_regions
 from samverkan_shared.statemachine import Conflict, InvalidInput, NotFound
 from samverkan_shared.uow import Storage, UnitOfWork
@@ -70,8 +71,8 @@ class AssessmentCommands:
                 _require_change_note(new)
             at = repo.now()
             row = {
-                "id": str(uuid4()),
-                "assessment_id": revises or str(uuid4()),
+                "id": new_id(),
+                "assessment_id": revises or new_id(),
                 "revises": version,
                 **_content(new),
                 "created_by": actor,
@@ -169,7 +170,7 @@ class AssessmentCommands:
             if previous is None
             else AssessmentRevised(**common, change_note=draft["change_note"])
         )
-        fanout = str(uuid4())
+        fanout = new_id()
         for region in regions:
             await emit_to(uow, region, event, None, fanout)
         return {

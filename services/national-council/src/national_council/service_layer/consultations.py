@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import select, update
 
@@ -15,6 +15,7 @@ from national_council.service_layer.assessments import AssessmentCommands, NewAs
 from national_council.service_layer.transitions import emit_to
 from samverkan_shared.areas import check_areas
 from samverkan_shared.contracts import ConsultationOpened
+from samverkan_shared.ids import new_id
 from samverkan_shared.registry import load_regions
 from samverkan_shared.statemachine import Conflict, InvalidInput, NotFound
 from samverkan_shared.uow import Storage
@@ -41,7 +42,7 @@ class ConsultationCommands:
         everyone = [r.code for r in load_regions()]
         addressed = [r for r in everyone if not regions or r in regions]
         row: Row = {
-            "id": str(uuid4()),
+            "id": new_id(),
             "question": question,
             "areas": list(dict.fromkeys(areas)),
             "addressed_regions": addressed,
@@ -60,7 +61,7 @@ class ConsultationCommands:
                 addressed_regions=addressed,
                 deadline=deadline,
             )
-            fanout = str(uuid4())
+            fanout = new_id()
             for region in addressed:
                 await emit_to(uow, region, event, None, fanout)
             await uow.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import update
 
@@ -32,6 +32,7 @@ from samverkan_shared.contracts import (
 from samverkan_shared.db import insert_ignore
 from samverkan_shared.envelope import NATIONAL_SOURCE, Envelope, region_of_source
 from samverkan_shared.errors import Rejected
+from samverkan_shared.ids import new_id
 from samverkan_shared.statemachine import NotFound
 from samverkan_shared.topics import downstream, region_of_topic
 from samverkan_shared.uow import UnitOfWork
@@ -135,7 +136,7 @@ class UpstreamHandler:
         if state is not None and not LIFECYCLE.is_final(NationalState(state)):
             raise Rejected(f"issue {event.issue_id} is already in the queue")
         batch.escalated.add(key)
-        reference = str(uuid4())
+        reference = new_id()
         at = repo.now()
         ack_by, answer_by = self.levels.targets(at, event.urgency)
         codes = list(dict.fromkeys(event.areas))

@@ -7,7 +7,6 @@ it applies ``operating-plan.published``; see samverkan_shared.areas.
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import func, select
 
@@ -17,6 +16,7 @@ from national_council.service_layer.transitions import emit_to
 from samverkan_shared.areas import add_plan_areas, vocabulary
 from samverkan_shared.contracts import OperatingPlanPublished
 from samverkan_shared.contracts.downstream import FocusArea
+from samverkan_shared.ids import new_id
 from samverkan_shared.registry import load_areas, load_regions
 from samverkan_shared.uow import Storage
 
@@ -59,7 +59,7 @@ class PlanCommands:
                 addressed_regions=regions,
                 published_at=at,
             )
-            fanout = str(uuid4())
+            fanout = new_id()
             for region in regions:
                 await emit_to(uow, region, event, None, fanout)
             await uow.commit()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +12,7 @@ from notifications.adapters.clock import now
 from notifications.adapters.tables import deliveries, digests, notification_events, subscribers
 from notifications.domain.model import Channel, DeliveryMode, DeliveryStatus, SubscriberStatus
 from samverkan_shared.db import insert_ignore_many
+from samverkan_shared.ids import new_id
 
 __all__ = [
     "claim_day",
@@ -44,7 +44,7 @@ async def claim_day(conn: AsyncConnection, subscriber_id: str, day: str) -> int 
 
     Returns how many deliveries it holds, or None if another run claimed the day first.
     """
-    digest_id = str(uuid4())
+    digest_id = new_id()
     moment = now()
     await insert_ignore_many(
         conn,

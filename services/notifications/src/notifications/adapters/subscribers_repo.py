@@ -6,7 +6,6 @@ import base64
 import secrets
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from notifications.adapters.clock import now
 from notifications.adapters.tables import deliveries, subscribers, subscriptions, webhook_secrets
 from notifications.domain.model import Channel, DeliveryStatus, SubscriberStatus
+from samverkan_shared.ids import new_id
 from samverkan_shared.statemachine import Conflict, NotFound
 
 __all__ = [
@@ -45,7 +45,7 @@ def new_secret() -> str:
 async def add_subscriber(conn: AsyncConnection, **fields: Any) -> dict[str, Any]:
     """Store a new subscriber and return it."""
     row = {
-        "id": str(uuid4()),
+        "id": new_id(),
         "status": SubscriberStatus.ACTIVE.value,
         "created_at": now(),
         "paused_reason": None,
@@ -212,7 +212,7 @@ async def add_secret(
         )
     await conn.execute(
         webhook_secrets.insert().values(
-            id=str(uuid4()), subscriber_id=subscriber_id, secret=secret, created_at=now()
+            id=new_id(), subscriber_id=subscriber_id, secret=secret, created_at=now()
         )
     )
 
@@ -233,7 +233,7 @@ async def live_secrets(conn: AsyncConnection, subscriber_id: str) -> list[str]:
 
 async def add_subscription(conn: AsyncConnection, **fields: Any) -> dict[str, Any]:
     """Store a new active subscription and return it."""
-    row = {"id": str(uuid4()), "created_at": now(), "active": True, **fields}
+    row = {"id": new_id(), "created_at": now(), "active": True, **fields}
     await conn.execute(subscriptions.insert().values(**row))
     return row
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from uuid import uuid4
 
 from notifications.adapters import subscribers_repo as subs
 from notifications.adapters.clock import now
@@ -15,6 +14,7 @@ from notifications.service_layer.matching import concerned_areas, concerned_regi
 from samverkan_shared.contracts import Event
 from samverkan_shared.db import insert_ignore_many
 from samverkan_shared.envelope import Envelope
+from samverkan_shared.ids import new_id
 from samverkan_shared.uow import UnitOfWork
 
 __all__ = ["IntakeHandler"]
@@ -82,7 +82,7 @@ def _delivery(env: Envelope, target: Target, moment: Any) -> dict[str, Any]:
     else:
         status, sent_at = (DeliveryStatus.HELD if target.held else DeliveryStatus.PENDING), None
     return {
-        "id": str(uuid4()),
+        "id": new_id(),
         # Keyed by the logical id: the copies of a fanned-out event (one per region topic)
         # collide on the unique key, so each subscriber hears of it once per channel.
         "logical_event_id": env.logical_id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +18,7 @@ from notifications.metrics import ATTEMPTS
 from notifications.service_layer.messages import PAUSED_TYPE
 from notifications.settings import NotificationSettings
 from samverkan_shared.db import insert_ignore_many
+from samverkan_shared.ids import new_id
 
 __all__ = ["record_failure", "record_successes"]
 
@@ -122,7 +122,7 @@ async def _pause_endpoint(conn: AsyncConnection, row: dict[str, Any], error: str
         deliveries,
         [
             {
-                "id": str(uuid4()),
+                "id": new_id(),
                 "logical_event_id": notice_id,
                 "event_type": PAUSED_TYPE,
                 "subscriber_id": subscriber_id,

@@ -6,13 +6,13 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from regional_council.adapters.tables import api_keys
 from samverkan_shared.db import autocommit
+from samverkan_shared.ids import new_id
 from samverkan_shared.statemachine import NotFound
 
 __all__ = ["ApiKeys"]
@@ -36,7 +36,7 @@ class ApiKeys:
         """A new key: its row, and the key itself (shown once, never stored)."""
         key = f"{PREFIX}_{self.region}_{secrets.token_urlsafe(32)}"
         row = {
-            "id": str(uuid4()),
+            "id": new_id(),
             "region": self.region,
             "name": name,
             "key_hash": _hash(key),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from samverkan_shared.contracts import (
 )
 from samverkan_shared.db import insert_many
 from samverkan_shared.envelope import Envelope, region_source
+from samverkan_shared.ids import new_id
 from samverkan_shared.statemachine import Conflict, NotFound
 from samverkan_shared.topics import upstream
 from samverkan_shared.uow import Storage, UnitOfWork
@@ -111,7 +112,7 @@ class RegionalCommands:
         await check_areas(uow.conn, plan_areas, new.areas)  # the base list and plan areas
         at = repo.now()
         return {
-            "id": str(uuid4()),
+            "id": new_id(),
             "region": self.region,
             "title": new.title,
             "summary": new.summary,
