@@ -100,3 +100,15 @@ def test_unknown_fields_are_tolerated_on_the_way_in() -> None:
     event = decode_event(replace(env, data=json.dumps(data).encode()))
     assert isinstance(event, IssueEscalated)
     assert event.title == "Brist på VFU-platser"
+
+
+def test_numbering_and_signing_change_those_fields_and_no_other() -> None:
+    env = Envelope.wrap(escalation(), region_source("norra"), causation_id="c-1", fanout_id="f-1")
+    env = replace(env, traceparent="00-trace-span-01", tracestate="vendor=1")  # every field set
+    numbered = env.with_sequence(42)
+    assert numbered == replace(env, sequence=42)
+    signed = numbered.signed("norra-2026", "c2lnbmF0dXJl")
+    assert signed == replace(env, sequence=42, keyid="norra-2026", signature="c2lnbmF0dXJl")
+    assert (env.sequence, env.keyid, env.signature) == (None, None, None)  # the original kept
+    with pytest.raises(AttributeError):
+        signed.sequence = 1  # type: ignore[misc]  # still frozen
