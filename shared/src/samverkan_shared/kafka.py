@@ -186,8 +186,9 @@ def subscribe(
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-        # aiokafka asks the broker to hold an empty fetch for 500 ms; Tansu holds it that long
-        # even when a record arrives meanwhile, which was most of an event's latency (measured).
+        # aiokafka asks the broker to hold an empty fetch for 500 ms; Tansu may hold a fetch of
+        # several partitions most of that long though a record arrived (bench.fetch_wait),
+        # which was most of an event's latency (measured).
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         # aiokafka's defaults (50 MiB a fetch, 1 MiB a partition) let a consumer behind a
         # backlog buffer tens of MiB of records it will not apply for seconds; a batch is

@@ -1,8 +1,13 @@
 """How often a consumer asks the broker for records: quickly while they flow, slowly when idle.
 
 A consumer fetches in a loop and the broker may hold each fetch for ``fetch_max_wait_ms``.
-Tansu (the local and test broker) holds it that long even when records arrive meanwhile,
-so the wait is also what a record can wait on its way in; Apache Kafka answers at once.
+Apache Kafka answers a held fetch as soon as a record arrives. Tansu (the local and test
+broker) does for a fetch of one partition, whatever the wait; a fetch of several partitions
+it answered at once at 25 ms but held for much of a longer wait (``python -m
+bench.fetch_wait``: p90 37-78 ms at 100 ms, 223-269 ms at 300 ms). So on Tansu the wait is
+also what a record can wait on its way into the national council (six upstream topics) and
+notifications; and in the whole network at 50 escalations a second a longer busy wait
+lengthened both paths, the one-partition regional hop included (README, fifteenth round).
 Short waits are not free: every fetch costs the broker and the service CPU. Measured on
 the eight services of ``make run`` at 25 ms and nothing to do: Tansu used 72 % of a core
 and each service about 8 % — most of a two-core machine, idle.

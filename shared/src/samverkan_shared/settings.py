@@ -87,7 +87,8 @@ class KafkaSettings(_Base):
     )
     kafka_fetch_max_wait_ms: int = fetch_wait(
         25,
-        "How long the broker may hold a fetch while records flow (Tansu always holds it this long)",
+        "How long the broker may hold a fetch while records flow (Tansu may hold a fetch of several"
+        " partitions that long though records arrived)",
     )
     kafka_idle_fetch_max_wait_ms: int = fetch_wait(200, IDLE_FETCH_WAIT)
     kafka_idle_after_ms: int = Field(
