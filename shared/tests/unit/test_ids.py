@@ -35,6 +35,7 @@ def test_ids_do_not_repeat_and_use_every_random_bit() -> None:
 
 
 def test_a_forked_child_makes_other_ids_than_its_parent() -> None:
+    new_id()  # the parent holds random bytes for its next ids when it forks
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: what make run's forked services do
