@@ -90,22 +90,39 @@ class OutboxRelay:
             return done
 
     async def heads(self) -> tuple[str | None, dict[str, int]]:
-        """This service's source and, per topic, the highest sequence published so far."""
-        ob = self.storage.outbox
+        """This service's source and, per topic, the sequence up to which every event of the
+        topic has been published.
+
+        Read from the topics' counters and the unsent rows, which their partial index finds:
+        the highest sequence of the sent rows took a scan of the whole outbox, and the outbox
+        keeps every event the service ever emitted. Every service announces its heads every
+        two seconds; at 500,000 rows that scan took 150-216 ms of PostgreSQL each time, this
+        0.3 ms (README, fifteenth round). A topic's numbers commit in order and the relay sends
+        in that order, so everything below its first unsent row was sent; rows marked unsent
+        again for a re-send count as unsent until they are sent again.
+        """
+        ob, counters = self.storage.outbox, self.storage.sequences
         async with self.storage.engine.connect() as conn:
             if self.source is None:  # every row of one service's outbox has its one source
                 latest = (
                     await conn.execute(select(ob.c.headers).order_by(ob.c.id.desc()).limit(1))
                 ).scalar_one_or_none()
                 self.source = dict(latest or []).get("ce_source")
+            waiting = (
+                select(ob.c.topic, func.min(ob.c.sequence).label("first"))
+                .where(ob.c.sent_at.is_(None))
+                .group_by(ob.c.topic)
+                .subquery()
+            )
+            head = func.coalesce(waiting.c.first - 1, counters.c.last)
             rows = (
                 await conn.execute(
-                    select(ob.c.topic, func.max(ob.c.sequence))
-                    .where(ob.c.sent_at.is_not(None))
-                    .group_by(ob.c.topic)
+                    select(counters.c.stream, head).select_from(
+                        counters.outerjoin(waiting, waiting.c.topic == counters.c.stream)
+                    )
                 )
             ).all()
-        return self.source, {topic: int(head) for topic, head in rows}
+        return self.source, {topic: int(head) for topic, head in rows if head > 0}
 
     async def resend(self, topic: str, start: int, end: int | None = None) -> int:
         """Mark published rows of a topic from ``start`` (to ``end``) unsent; the loop sends them.

@@ -5,8 +5,8 @@ committed offset; Apache Kafka can lose the tail of a partition in an unclean le
 The outbox keeps every event a service ever emitted, numbered per (source, topic), so the
 source can always send them again:
 
-- Every source announces, every ``HEADS_EVERY`` seconds on the control topic, the highest
-  sequence it has *published* per topic (``heads``).
+- Every source announces, every ``HEADS_EVERY`` seconds on the control topic, per topic the
+  sequence up to which it has *published* every event (``heads``).
 - Every service watches its consumers (``GapWatcher``). A stream is *behind* when events are
   held behind a gap, or when the source's head is above the consumer's progress. A stream
   that is behind is not yet lost: the consumer may simply be busy. Only when the consumer has
