@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from rich.console import Console
 from rich.table import Table
 
@@ -86,7 +87,18 @@ async def held(bootstrap: str, partitions: int, wait_ms: int, samples: int) -> H
     finally:
         await consumer.stop()
         await producer.stop()
+        await _delete(bootstrap, topics)
     return Held(partitions, wait_ms, tuple(times))
+
+
+async def _delete(bootstrap: str, topics: list[str]) -> None:
+    """The run's topics go with it: on a broker given by --bootstrap, nothing is left behind."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(topics)
+    finally:
+        await admin.close()
 
 
 @contextmanager
