@@ -2,9 +2,9 @@
 
 ``str(uuid4())`` asks the kernel for 16 random bytes (a ``getrandom`` call) and builds a
 ``UUID`` object (its ``__init__`` checks its arguments in Python) only to format it. In the
-national council applying a backlog, py-spy put 9 % of the event loop's samples there (5.2 %
-in ``uuid4`` itself, the system call, which costs far more there than the 0.6 µs it takes
-in a loop of nothing else), for the two ids of every escalation (its reference and its
+national council applying a backlog, py-spy put 7.2 % of the event loop's samples in
+``uuid4`` (6.2 % in the system call itself, which costs far more there than the 0.6 µs it
+takes in a loop of nothing else), for the two ids of every escalation (its reference and its
 receipt's event id). Here the kernel's bytes come 256 ids at a time and are formatted
 directly: 0.9 µs an id against 3.3 in a micro-benchmark.
 
