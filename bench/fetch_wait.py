@@ -30,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from rich.console import Console
 from rich.table import Table
 
+from bench.latency import percentile
 from samverkan_shared.kafka import ensure_topics
 from samverkan_shared.topics import Direction, TopicSpec
 from tests.infra import kafka_bootstrap
@@ -50,9 +51,7 @@ def summary(run: Held) -> tuple[float, float, float]:
     """p50, p90 and the most, in milliseconds."""
     if not run.samples:
         raise ValueError("no record was timed")
-    ordered = sorted(run.samples)
-    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-    return statistics.median(ordered), p90, ordered[-1]
+    return statistics.median(run.samples), percentile(run.samples, 0.9), max(run.samples)
 
 
 async def held(bootstrap: str, partitions: int, wait_ms: int, samples: int) -> Held:

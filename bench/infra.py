@@ -31,6 +31,7 @@ __all__ = [
     "databases",
     "escalations",
     "national_behind",
+    "plain_dsn",
     "produce",
     "services",
     "stack",
@@ -43,6 +44,11 @@ AREAS = [
     "education-dimensioning",
     "new-competence-needs",
 ]
+
+
+def plain_dsn(url: str) -> str:
+    """A service's database URL (SQLAlchemy's, with its driver) as asyncpg itself takes it."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 @contextmanager

@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.cpu import CpuMeter, CpuReading
-from bench.infra import RUN_DIR, broker, databases, escalations, produce, stack
+from bench.infra import RUN_DIR, broker, databases, escalations, plain_dsn, produce, stack
 from samverkan_shared.envelope import decode_event, from_kafka
 from samverkan_shared.registry import load_regions
 from samverkan_shared.topics import DIALOGUE_PARTITIONS, upstream
@@ -143,7 +143,7 @@ async def _rate_of(
 
     ``on_first`` is called when the first row is seen (to start a measurement there too).
     """
-    conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://", 1))
+    conn = await asyncpg.connect(plain_dsn(dsn))
     try:
         count = await conn.prepare(f"SELECT count(*) FROM {table}")
         deadline = time.monotonic() + timeout

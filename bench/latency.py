@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
+from bench.infra import plain_dsn
 from bench.loadclient import HttpError, LoadClient
 from samverkan_shared.settings import DEV_API_TOKEN
 
@@ -35,6 +36,7 @@ __all__ = [
     "LatencyResult",
     "Network",
     "measure",
+    "percentile",
     "warm_up",
 ]
 
@@ -117,7 +119,8 @@ class LatencyResult:
         )
 
 
-def _pct(values: list[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
+    """The value below which the share ``q`` of ``values`` lies (nan for none)."""
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -169,9 +172,7 @@ async def _arrivals(
     dsns: list[str], sql: str, ids: set[str], timeout: float = ARRIVAL_WAIT
 ) -> dict[str, datetime]:
     """id → the latest arrival among ``dsns`` (an id counts once it is in every database)."""
-    conns = [
-        await asyncpg.connect(d.replace("postgresql+asyncpg://", "postgresql://", 1)) for d in dsns
-    ]
+    conns = [await asyncpg.connect(plain_dsn(d)) for d in dsns]
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -208,9 +209,9 @@ def _result(
         sent=len(started) + failed,
         failed=failed,
         late=len(started) - len(lat),
-        p50=_pct(lat, 0.50),
-        p95=_pct(lat, 0.95),
-        p99=_pct(lat, 0.99),
+        p50=percentile(lat, 0.50),
+        p95=percentile(lat, 0.95),
+        p99=percentile(lat, 0.99),
         first_tenth_p50=statistics.median(lat[:tenth]) if lat else float("nan"),
         last_tenth_p50=statistics.median(lat[-tenth:]) if lat else float("nan"),
         samples=tuple(lat),
@@ -226,7 +227,7 @@ async def _stages(
     commit), published (the broker acknowledged it), and in the national queue."""
     written: dict[str, tuple[datetime, datetime]] = {}
     for dsn in regional_dsns:
-        conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://", 1))
+        conn = await asyncpg.connect(plain_dsn(dsn))
         try:
             rows = await conn.fetch(
                 "SELECT convert_from(value, 'UTF8')::jsonb ->> 'issue_id', created_at, sent_at"
@@ -247,7 +248,7 @@ async def _stages(
             ("→ national", sent, national),
         ):
             spans[name].append((b - a).total_seconds() * 1000)
-    return tuple((name, _pct(v, 0.50), _pct(v, 0.99)) for name, v in spans.items() if v)
+    return tuple((name, percentile(v, 0.50), percentile(v, 0.99)) for name, v in spans.items() if v)
 
 
 def _client() -> LoadClient:

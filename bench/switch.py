@@ -25,7 +25,7 @@ import asyncpg
 from rich.console import Console
 from rich.table import Table
 
-from bench.infra import RUN_DIR, national_behind
+from bench.infra import RUN_DIR, national_behind, plain_dsn
 
 __all__ = ["Switched", "main", "ratios"]
 
@@ -53,10 +53,6 @@ def ratios(run: Switched) -> tuple[float, float]:
     if not pairs:
         raise ValueError("no pair of phases: the backlog ran out first (more --events)")
     return statistics.median(pairs), statistics.mean(pairs)
-
-
-def _plain(dsn: str) -> str:
-    return dsn.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def _poll_until(dsn: str, stop: asyncio.Event) -> None:
@@ -112,7 +108,7 @@ def run(
     """Queue ``n`` escalations, start the national council, switch until they are applied."""
     RUN_DIR.mkdir(exist_ok=True)
     with national_behind(n, logs=RUN_DIR / "logs" / "switch") as (_running, dsn):
-        return asyncio.run(_phases(_plain(dsn), n, phase, a_sql, b_sql, poller))
+        return asyncio.run(_phases(plain_dsn(dsn), n, phase, a_sql, b_sql, poller))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from samverkan_shared.db import autocommit
 from samverkan_shared.drain import DrainLoop
@@ -103,11 +104,7 @@ class OutboxRelay:
         """
         ob, counters = self.storage.outbox, self.storage.sequences
         async with self.storage.engine.connect() as conn:
-            if self.source is None:  # every row of one service's outbox has its one source
-                latest = (
-                    await conn.execute(select(ob.c.headers).order_by(ob.c.id.desc()).limit(1))
-                ).scalar_one_or_none()
-                self.source = dict(latest or []).get("ce_source")
+            source = await self._source(conn)
             waiting = (
                 select(ob.c.topic, func.min(ob.c.sequence).label("first"))
                 .where(ob.c.sent_at.is_(None))
@@ -122,7 +119,23 @@ class OutboxRelay:
                     )
                 )
             ).all()
-        return self.source, {topic: int(head) for topic, head in rows if head > 0}
+        return source, {topic: int(head) for topic, head in rows if head > 0}
+
+    async def own_source(self) -> str | None:
+        """This service's CloudEvents source, as its outbox rows carry it (None before any)."""
+        if self.source is not None:
+            return self.source
+        async with self.storage.engine.connect() as conn:
+            return await self._source(conn)
+
+    async def _source(self, conn: AsyncConnection) -> str | None:
+        if self.source is None:  # every row of one service's outbox has its one source
+            ob = self.storage.outbox
+            latest = (
+                await conn.execute(select(ob.c.headers).order_by(ob.c.id.desc()).limit(1))
+            ).scalar_one_or_none()
+            self.source = dict(latest or []).get("ce_source")
+        return self.source
 
     async def resend(self, topic: str, start: int, end: int | None = None) -> int:
         """Mark published rows of a topic from ``start`` (to ``end``) unsent; the loop sends them.

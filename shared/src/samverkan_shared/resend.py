@@ -232,7 +232,7 @@ class Responder:
 
     async def _resend(self, request: ControlMessage) -> None:
         relay = self.runtime.relay
-        source, _ = await relay.heads()
+        source = await relay.own_source()
         if source != request.source or request.topic is None or request.from_sequence is None:
             return  # another service's stream
         count = await relay.resend(request.topic, request.from_sequence, request.to_sequence)
